@@ -1,0 +1,1 @@
+"""genlab's Hydra config tree, installed as the package `genlab.configs`."""

@@ -1,0 +1,1 @@
+"""Looking inside trained models: traversals, interpolations (pure functions on tensors)."""

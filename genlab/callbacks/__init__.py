@@ -1,0 +1,1 @@
+"""Lightning callbacks: image grids, run state in checkpoints, baselines."""

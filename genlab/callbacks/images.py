@@ -1,0 +1,109 @@
+"""Image grids written as PNG into the run directory and as TensorBoard images.
+
+Each callback acts only for models offering the matching capability (see
+`genlab.models.base`) and image-shaped data, and only on global rank 0, so a DDP run writes
+one set of images. Grids use fixed noise/inputs so that successive epochs are comparable.
+"""
+
+from pathlib import Path
+
+import lightning as L
+import torch
+from lightning.pytorch.loggers import TensorBoardLogger
+from torch import Tensor
+from torchvision.utils import make_grid, save_image
+
+from genlab.analysis.grids import inputs_above_outputs
+from genlab.analysis.traversal import latent_traversal
+
+
+class ImageGridCallback(L.Callback):
+    tag = "images"
+
+    def __init__(self, output_dir: str, n: int = 64, every_n_epochs: int = 1, seed: int = 0) -> None:
+        self.output_dir = Path(output_dir)
+        self.n = n
+        self.every_n_epochs = every_n_epochs
+        self.seed = seed
+        self.first_val_batch: Tensor | None = None
+
+    def applies_to(self, pl_module: L.LightningModule) -> bool:
+        raise NotImplementedError
+
+    def make_images(self, pl_module: L.LightningModule) -> tuple[Tensor, int]:
+        """(images in [0, 1], images per row)."""
+        raise NotImplementedError
+
+    def on_validation_batch_end(self, trainer, pl_module, outputs, batch, batch_idx, dataloader_idx=0) -> None:
+        if batch_idx == 0 and dataloader_idx == 0 and self.first_val_batch is None:
+            self.first_val_batch = batch[0][: self.n].detach()
+
+    def on_validation_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        due = (trainer.current_epoch + 1) % self.every_n_epochs == 0
+        if trainer.sanity_checking or not due or not trainer.is_global_zero:
+            return
+        if len(getattr(pl_module, "data_shape", ())) != 3 or not self.applies_to(pl_module):
+            return
+        with torch.no_grad():
+            images, nrow = self.make_images(pl_module)
+        self.write(trainer, images, nrow)
+
+    def write(self, trainer: L.Trainer, images: Tensor, nrow: int) -> Path:
+        grid = make_grid(images.detach().float().cpu().clamp(0, 1), nrow=nrow, padding=2, pad_value=1.0)
+        path = self.output_dir / "images" / self.tag / f"step_{trainer.global_step:07d}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_image(grid, path)
+        for logger in trainer.loggers:
+            if isinstance(logger, TensorBoardLogger):
+                logger.experiment.add_image(self.tag, grid, trainer.global_step)
+        return path
+
+
+class SampleGrid(ImageGridCallback):
+    """Samples from the prior with the same noise every time."""
+
+    tag = "samples"
+
+    def applies_to(self, pl_module: L.LightningModule) -> bool:
+        return callable(getattr(pl_module, "sample", None))
+
+    def make_images(self, pl_module: L.LightningModule) -> tuple[Tensor, int]:
+        generator = torch.Generator().manual_seed(self.seed)
+        return pl_module.sample(self.n, generator=generator), int(self.n**0.5)
+
+
+class ReconstructionGrid(ImageGridCallback):
+    """Validation inputs (odd rows) above their reconstructions (even rows)."""
+
+    tag = "reconstructions"
+
+    def applies_to(self, pl_module: L.LightningModule) -> bool:
+        return callable(getattr(pl_module, "reconstruct", None)) and self.first_val_batch is not None
+
+    def make_images(self, pl_module: L.LightningModule) -> tuple[Tensor, int]:
+        x = self.first_val_batch.to(pl_module.device)
+        recon = pl_module.reconstruct(x)
+        nrow = max(1, int(len(x) ** 0.5))
+        return inputs_above_outputs(x, recon, nrow), nrow
+
+
+class LatentTraversalGrid(ImageGridCallback):
+    """One row per latent: the first validation image's code with that latent swept over a range."""
+
+    tag = "traversal"
+
+    def __init__(self, output_dir: str, max_latents: int = 10, steps: int = 9, span: float = 3.0, **kwargs) -> None:
+        super().__init__(output_dir, **kwargs)
+        self.max_latents = max_latents
+        self.steps = steps
+        self.span = span
+
+    def applies_to(self, pl_module: L.LightningModule) -> bool:
+        needed = ("encode_mean", "decode", "latent_dim")
+        return all(hasattr(pl_module, a) for a in needed) and self.first_val_batch is not None
+
+    def make_images(self, pl_module: L.LightningModule) -> tuple[Tensor, int]:
+        z = pl_module.encode_mean(self.first_val_batch[:1].to(pl_module.device))
+        dims = range(min(self.max_latents, pl_module.latent_dim))
+        values = torch.linspace(-self.span, self.span, self.steps)
+        return latent_traversal(pl_module.decode, z, dims, values), self.steps

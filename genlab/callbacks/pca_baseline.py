@@ -1,0 +1,29 @@
+"""Logs `val/pca_mse` beside the model's `val/mse`: PCA with as many components as latents."""
+
+import lightning as L
+import torch
+
+from genlab.metrics.pca import pca_reconstruction_mse
+
+
+def _stack(dataset, limit: int) -> torch.Tensor:
+    return torch.stack([dataset[i][0] for i in range(min(limit, len(dataset)))])
+
+
+class PCABaseline(L.Callback):
+    def __init__(self, max_examples: int = 5000) -> None:
+        self.max_examples = max_examples
+        self.mse: float | None = None
+
+    def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        datamodule = trainer.datamodule
+        latent_dim = getattr(pl_module, "latent_dim", None)
+        if latent_dim is None or not hasattr(pl_module, "reconstruct") or datamodule is None:
+            return
+        train = _stack(datamodule.train_set, self.max_examples).numpy()
+        val = _stack(datamodule.val_set, self.max_examples).numpy()
+        self.mse = pca_reconstruction_mse(train, val, latent_dim)
+
+    def on_validation_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if self.mse is not None and not trainer.sanity_checking:
+            pl_module.log("val/pca_mse", self.mse)

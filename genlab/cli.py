@@ -1,0 +1,64 @@
+"""The `genlab` command: subcommands in front of Hydra apps.
+
+Hydra has no subcommands, so the subcommand is removed from `sys.argv` before Hydra parses it.
+Lightning's `ddp` strategy starts ranks ≥ 1 by re-running `sys.argv`, which no longer holds
+the subcommand; it is therefore also passed down in `GENLAB_SUBCOMMAND`, which a re-launched
+rank (it has `LOCAL_RANK` set) uses. Only the standard library is imported at module level, so
+`genlab --help` answers without loading torch.
+"""
+
+import importlib
+import os
+import sys
+
+SUBCOMMAND_ENV = "GENLAB_SUBCOMMAND"
+COMMANDS = {
+    "train": ("genlab.run.train", "train a model (Hydra overrides, -m for sweeps, resume=RUN_DIR)"),
+    "sample": ("genlab.run.sample", "write a PNG grid from a checkpoint: ckpt=PATH n=64 [out=FILE]"),
+    "list": ("genlab.run.listing", "list config groups and their options: genlab list [group]"),
+}
+
+USAGE = """usage: genlab <command> [args...]
+
+commands:
+{commands}
+
+examples:
+  genlab train                                   quick offline default (VAE on embedded digits)
+  genlab train model=beta_vae dataset=shapes model.beta=4
+  genlab train -m model=vae,beta_vae model.latent_dim=2,8,32
+  genlab train resume=outputs/vae-digits/<stamp>
+  genlab sample ckpt=outputs/vae-digits/<stamp>/checkpoints/last.ckpt n=64
+  genlab list model
+
+`genlab <command> --help` shows that command's options (for train: Hydra's help).
+"""
+
+
+def usage() -> str:
+    width = max(len(c) for c in COMMANDS)
+    lines = "\n".join(f"  {name:<{width}}  {help_}" for name, (_, help_) in COMMANDS.items())
+    return USAGE.format(commands=lines)
+
+
+def _choose(args: list[str]) -> tuple[str | None, list[str]]:
+    if args and args[0] in COMMANDS:
+        return args[0], args[1:]
+    inherited = os.environ.get(SUBCOMMAND_ENV)
+    if inherited in COMMANDS and "LOCAL_RANK" in os.environ:
+        return inherited, args
+    return None, args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    command, rest = _choose(args)
+    if command is None:
+        if not args or args[0] in ("-h", "--help", "help"):
+            print(usage())
+            return 0
+        print(f"genlab: error: unknown command {args[0]!r}; choose one of {', '.join(COMMANDS)}", file=sys.stderr)
+        return 2
+    os.environ[SUBCOMMAND_ENV] = command
+    module = importlib.import_module(COMMANDS[command][0])
+    return int(module.run(rest) or 0)

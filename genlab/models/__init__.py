@@ -1,0 +1,1 @@
+"""One LightningModule per model family; configs pick them by `_target_`."""

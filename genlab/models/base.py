@@ -1,0 +1,36 @@
+"""What every genlab LightningModule shares: its data shape, optimiser factory and val metrics.
+
+Callbacks and `genlab sample` talk to models through a few optional methods, found by duck
+typing: `sample(n, generator)` (models with a prior), `reconstruct(x)` (models with an encoder),
+and `encode_mean(x)`/`decode(z)`/`latent_dim` (latent traversals). All return images in [0, 1].
+"""
+
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
+
+import lightning as L
+import torch
+from torch import Tensor
+from torch.optim import Optimizer
+
+OptimizerFactory = Callable[[Iterable[torch.nn.Parameter]], Optimizer]
+
+
+class GenerativeModule(L.LightningModule):
+    def __init__(self, name: str, data_shape: Sequence[int], optimizer: OptimizerFactory | None = None) -> None:
+        super().__init__()
+        self.model_name = name
+        self.data_shape = tuple(int(s) for s in data_shape)
+        self.optimizer_factory = optimizer or partial(torch.optim.Adam, lr=1e-3)
+
+    def configure_optimizers(self) -> Optimizer:
+        return self.optimizer_factory(self.parameters())
+
+    def log_reconstruction(self, stage: str, x: Tensor, recon: Tensor) -> None:
+        """Per-value MSE in data space, comparable across models and with the PCA baseline."""
+        self.log(f"{stage}/mse", torch.nn.functional.mse_loss(recon, x), sync_dist=True)
+
+    def log_terms(self, stage: str, terms: dict[str, Tensor]) -> None:
+        on_step = stage == "train"
+        for key, value in terms.items():
+            self.log(f"{stage}/{key}", value, on_step=on_step, on_epoch=True, prog_bar=key == "loss", sync_dist=True)

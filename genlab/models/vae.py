@@ -1,0 +1,71 @@
+"""Variational autoencoder (Kingma & Welling, 2014); β-VAE (Higgins et al., 2017) is β ≠ 1."""
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor
+
+from genlab.models.autoencoder import NetFactory
+from genlab.models.base import GenerativeModule, OptimizerFactory
+from genlab.objectives.kl import gaussian_kl, reparameterise
+from genlab.objectives.reconstruction import output_to_image, reconstruction_nll
+
+
+class VAE(GenerativeModule):
+    """Gaussian encoder q(z|x), standard normal prior, Bernoulli or Gaussian decoder p(x|z).
+
+    Logged per example in nats: `recon` = E_q[−log p(x|z)] (one sample), `kl` = KL(q‖p) in
+    closed form, `elbo` = −(recon + kl); the optimised loss is recon + β·kl.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        data_shape: Sequence[int],
+        net: NetFactory,
+        latent_dim: int = 16,
+        likelihood: str = "bernoulli",
+        obs_sigma: float = 0.1,
+        beta: float = 1.0,
+        optimizer: OptimizerFactory | None = None,
+    ) -> None:
+        super().__init__(name, data_shape, optimizer)
+        self.latent_dim = latent_dim
+        self.likelihood = likelihood
+        self.obs_sigma = obs_sigma
+        self.beta = beta
+        self.encoder, self.decoder = net(self.data_shape, 2 * latent_dim, latent_dim)
+
+    def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        mu, logvar = self.encoder(x).chunk(2, dim=1)
+        return mu, logvar
+
+    def encode_mean(self, x: Tensor) -> Tensor:
+        return self.encode(x)[0]
+
+    def decode(self, z: Tensor) -> Tensor:
+        return output_to_image(self.decoder(z), self.likelihood)
+
+    def reconstruct(self, x: Tensor) -> Tensor:
+        return self.decode(self.encode_mean(x))
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        z = torch.randn(n, self.latent_dim, generator=generator).to(self.device)
+        return self.decode(z)
+
+    def _terms(self, x: Tensor) -> dict[str, Tensor]:
+        mu, logvar = self.encode(x)
+        z = reparameterise(mu, logvar, torch.randn_like(mu))
+        recon = reconstruction_nll(self.decoder(z), x, self.likelihood, self.obs_sigma).mean()
+        kl = gaussian_kl(mu, logvar).mean()
+        return {"loss": recon + self.beta * kl, "recon": recon, "kl": kl, "elbo": -(recon + kl)}
+
+    def training_step(self, batch: list[Tensor], batch_idx: int) -> Tensor:
+        terms = self._terms(batch[0])
+        self.log_terms("train", terms)
+        return terms["loss"]
+
+    def validation_step(self, batch: list[Tensor], batch_idx: int) -> None:
+        x = batch[0]
+        self.log_terms("val", self._terms(x))
+        self.log_reconstruction("val", x, self.reconstruct(x))

@@ -1,0 +1,1 @@
+"""Plain `nn.Module` building blocks; nothing in here knows about training or Lightning."""

@@ -1,0 +1,1 @@
+"""Losses, regularisers and corruptions as small pure functions, tested against their formulas."""

@@ -1,0 +1,1 @@
+"""Entry functions behind each CLI subcommand: thin recipes (compose → instantiate → go)."""

@@ -1,0 +1,48 @@
+"""Pre-flight checks: problems found before Lightning starts, reported in one line each."""
+
+from typing import Any
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig
+
+from genlab.checkpoint import checkpoint_config, read_checkpoint
+from genlab.errors import GenlabError
+
+
+def _fmt(shape: Any) -> str:
+    return "×".join(str(int(s)) for s in shape)
+
+
+def refuse_multirun_with_popen_ddp(trainer_cfg: DictConfig) -> None:
+    """Lightning's `ddp` re-executes the command line for each rank; under -m that is the sweep."""
+    if HydraConfig.get().mode != RunMode.MULTIRUN:
+        return
+    strategy = str(trainer_cfg.get("strategy", "auto"))
+    devices = trainer_cfg.get("devices", 1)
+    if strategy.startswith("ddp") and "spawn" not in strategy and "fork" not in strategy and devices not in (1, "1"):
+        raise GenlabError(
+            f"-m/--multirun with trainer.strategy={strategy} would re-run the whole sweep in every rank; "
+            "use trainer.strategy=ddp_spawn for sweeps, or start each DDP run on its own"
+        )
+
+
+def check_resume_checkpoint(ckpt_path: str | None, model_target: str) -> None:
+    if ckpt_path is None:
+        return
+    checkpoint = read_checkpoint(ckpt_path, option="ckpt_path")
+    stored = checkpoint_config(checkpoint)["model"]["_target_"]
+    if stored != model_target:
+        raise GenlabError(
+            f"ckpt_path={ckpt_path} holds a {stored} but this run builds a {model_target}; "
+            "resume with the same model config (or use resume=RUN_DIR)"
+        )
+
+
+def check_model_fits_data(model: Any, datamodule: Any) -> None:
+    if tuple(model.data_shape) != tuple(datamodule.shape):
+        raise GenlabError(
+            f"model '{model.model_name}' is built for {_fmt(model.data_shape)} inputs but dataset "
+            f"'{datamodule.name}' yields {_fmt(datamodule.shape)}; drop the model.data_shape override "
+            "(it follows ${dataset.shape}) or pick a matching dataset"
+        )

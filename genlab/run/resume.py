@@ -1,0 +1,43 @@
+"""`genlab train resume=RUN_DIR`: continue a run in its own directory.
+
+The run's saved config (`RUN_DIR/.hydra/config.yaml`) becomes the primary config, so the
+resumed run is the same experiment even if the shipped YAML changed since; further overrides
+(e.g. a larger `trainer.max_epochs`) apply on top. Hydra's record of the resume goes to
+`.hydra/resumed-<stamp>/`, leaving the original record untouched.
+"""
+
+from pathlib import Path
+
+from genlab.errors import GenlabError
+from genlab.run.resolvers import run_stamp
+
+
+def split_resume(args: list[str]) -> tuple[str | None, list[str]]:
+    resume = [a for a in args if a.startswith("resume=")]
+    rest = [a for a in args if not a.startswith("resume=")]
+    if len(resume) > 1:
+        raise GenlabError("resume= was given more than once; pass one run directory")
+    return (resume[0].split("=", 1)[1] or None) if resume else None, rest
+
+
+def resume_args(run_dir: str, rest: list[str]) -> list[str]:
+    """The Hydra arguments that continue the run in `run_dir`, followed by `rest`."""
+    if any(a in ("-m", "--multirun") for a in rest):
+        raise GenlabError("resume= continues one run and cannot be combined with -m/--multirun")
+    root = Path(run_dir).expanduser().resolve()
+    config = root / ".hydra" / "config.yaml"
+    last = root / "checkpoints" / "last.ckpt"
+    if not config.is_file():
+        raise GenlabError(f"resume={run_dir}: {config} not found; pass a run directory written by `genlab train`")
+    if not last.is_file():
+        raise GenlabError(f"resume={run_dir}: no checkpoint at {last}; the run saved none, so start it again")
+    return [
+        "--config-path",
+        str(config.parent),
+        "--config-name",
+        "config",
+        f'hydra.run.dir="{root}"',
+        f"hydra.output_subdir=.hydra/resumed-{run_stamp()}",
+        f'ckpt_path="{last}"',
+        *rest,
+    ]

@@ -1,0 +1,76 @@
+"""`genlab sample ckpt=PATH n=64`: a PNG grid from a checkpoint file alone.
+
+Models with a prior draw `n` samples; autoencoders reconstruct `n` validation images (inputs
+above outputs), rebuilding the dataset from the config stored in the checkpoint.
+"""
+
+import sys
+from pathlib import Path
+
+import hydra
+import torch
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+from torch import Tensor
+from torchvision.utils import make_grid, save_image
+
+from genlab.analysis.grids import inputs_above_outputs
+from genlab.checkpoint import checkpoint_config, read_checkpoint, rebuild_model
+from genlab.errors import GenlabError
+from genlab.run.user_errors import exit_on_user_error
+
+
+def default_output(ckpt: Path, kind: str, n: int, seed: int) -> Path:
+    """Inside the run directory when the checkpoint is in one, else beside the file."""
+    name = f"{ckpt.stem}_{kind}_n{n}_seed{seed}.png"
+    if ckpt.parent.name == "checkpoints":
+        return ckpt.parent.parent / "samples" / name
+    return ckpt.with_name(name)
+
+
+def validation_images(config: dict, n: int) -> Tensor:
+    datamodule = instantiate(config["dataset"])
+    datamodule.prepare_data()
+    datamodule.setup("validate")
+    dataset = datamodule.val_set
+    return torch.stack([dataset[i][0] for i in range(min(n, len(dataset)))])
+
+
+def sample(cfg: DictConfig) -> Path:
+    if cfg.ckpt is None:
+        raise GenlabError("genlab sample needs ckpt=PATH (a .ckpt written by `genlab train`)")
+    if cfg.n < 1:
+        raise GenlabError(f"n={cfg.n} must be a positive number of images")
+    ckpt = Path(cfg.ckpt).expanduser()
+    checkpoint = read_checkpoint(ckpt)
+    model = rebuild_model(checkpoint)
+    if len(model.data_shape) != 3:
+        raise GenlabError(f"model '{model.model_name}' works on {list(model.data_shape)}-shaped points, not images")
+    nrow = cfg.nrow or max(1, int(cfg.n**0.5))
+    with torch.no_grad():
+        if callable(getattr(model, "sample", None)):
+            kind = "samples"
+            images = model.sample(cfg.n, generator=torch.Generator().manual_seed(cfg.seed))
+        elif callable(getattr(model, "reconstruct", None)):
+            kind = "reconstructions"
+            x = validation_images(checkpoint_config(checkpoint), cfg.n)
+            images = inputs_above_outputs(x, model.reconstruct(x), nrow)
+        else:
+            raise GenlabError(f"model '{model.model_name}' can neither sample nor reconstruct")
+    out = Path(cfg.out) if cfg.out else default_output(ckpt, kind, cfg.n, cfg.seed)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    save_image(make_grid(images.clamp(0, 1), nrow=nrow, padding=2, pad_value=1.0), out)
+    print(out)
+    return out
+
+
+@hydra.main(version_base="1.3", config_path="pkg://genlab.configs", config_name="sample")
+def hydra_main(cfg: DictConfig) -> None:
+    with exit_on_user_error():
+        sample(cfg)
+
+
+def run(args: list[str]) -> int:
+    sys.argv = [sys.argv[0], *args]
+    hydra_main()
+    return 0

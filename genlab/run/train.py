@@ -1,0 +1,79 @@
+"""`genlab train`: compose → seed → instantiate data, model, callbacks, loggers, trainer → fit.
+
+Returns the final `val/loss`, so Hydra sweepers can optimise it.
+"""
+
+import sys
+from typing import Any
+
+import hydra
+import lightning as L
+from hydra.utils import instantiate
+from lightning.pytorch.utilities import rank_zero_only
+from omegaconf import DictConfig, OmegaConf
+
+from genlab.callbacks.run_state import RunState
+from genlab.run import resolvers
+from genlab.run.checks import check_model_fits_data, check_resume_checkpoint, refuse_multirun_with_popen_ddp
+from genlab.run.resume import resume_args, split_resume
+from genlab.run.user_errors import exit_on_user_error
+
+
+def build_all(group: DictConfig | None) -> list[Any]:
+    """Instantiate each entry of a dict-shaped group (callbacks, logger); null entries are off."""
+    if not group:
+        return []
+    return [instantiate(node) for node in group.values() if node is not None and "_target_" in node]
+
+
+@rank_zero_only
+def report(trainer: L.Trainer, output_dir: str) -> None:
+    checkpoint = trainer.checkpoint_callback
+    best = getattr(checkpoint, "best_model_path", "") or "none"
+    print(
+        f"\ngenlab: run finished in {output_dir}\n"
+        f"  checkpoints  {output_dir}/checkpoints/ (best: {best})\n"
+        f"  images       {output_dir}/images/\n"
+        f"  tensorboard  tensorboard --logdir {output_dir}"
+    )
+
+
+def train(cfg: DictConfig) -> float | None:
+    refuse_multirun_with_popen_ddp(cfg.trainer)
+    L.seed_everything(cfg.seed, workers=True)
+    check_resume_checkpoint(cfg.get("ckpt_path"), cfg.model._target_)
+    datamodule = instantiate(cfg.dataset)
+    model = instantiate(cfg.model)
+    check_model_fits_data(model, datamodule)
+
+    config = OmegaConf.to_container(cfg, resolve=True)
+    callbacks = [RunState(config), *build_all(cfg.get("callbacks"))]
+    loggers = build_all(cfg.get("logger"))
+    trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
+    for logger in trainer.loggers:
+        logger.log_hyperparams(config)
+
+    trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+    report(trainer, cfg.paths.output_dir)
+    val_loss = trainer.callback_metrics.get("val/loss")
+    return float(val_loss) if val_loss is not None else None
+
+
+@hydra.main(version_base="1.3", config_path="pkg://genlab.configs", config_name="train")
+def hydra_main(cfg: DictConfig) -> float | None:
+    with exit_on_user_error():
+        return train(cfg)
+
+
+def run(args: list[str]) -> int:
+    with exit_on_user_error():
+        resume, rest = split_resume(args)
+        hydra_args = resume_args(resume, rest) if resume else rest
+    sys.argv = [sys.argv[0], *hydra_args]
+    resolvers.register()
+    hydra_main()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run(sys.argv[1:]))
