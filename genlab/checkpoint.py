@@ -27,7 +27,8 @@ def read_checkpoint(path: str | Path, option: str = "ckpt") -> dict[str, Any]:
         ) from exc
     if not isinstance(checkpoint, dict) or KEY not in checkpoint or "state_dict" not in checkpoint:
         raise GenlabError(
-            f"{option}={path} is not a genlab checkpoint (it holds no run config); pass a .ckpt written by `genlab train`"
+            f"{option}={path} is not a genlab checkpoint (it holds no run config); "
+            "pass a .ckpt written by `genlab train`"
         )
     return checkpoint
 

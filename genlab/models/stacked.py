@@ -33,8 +33,7 @@ class StackedAutoencoder(GenerativeModule):
         dims = [math.prod(self.data_shape), *(int(h) for h in hidden), latent_dim]
         n = len(dims) - 1
         self.encoders = nn.ModuleList(
-            nn.Sequential(nn.Linear(dims[k], dims[k + 1]), nn.ReLU() if k < n - 1 else nn.Identity())
-            for k in range(n)
+            nn.Sequential(nn.Linear(dims[k], dims[k + 1]), nn.ReLU() if k < n - 1 else nn.Identity()) for k in range(n)
         )
         self.decoders = nn.ModuleList(
             nn.Sequential(nn.Linear(dims[k + 1], dims[k]), nn.ReLU() if k > 0 else nn.Identity()) for k in range(n)

@@ -1,5 +1,6 @@
 """Fully connected encoder/decoder pairs (the lecture's `autoencoder1`)."""
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -9,7 +10,7 @@ from torch import nn
 def mlp(dims: Sequence[int], activation: type[nn.Module] = nn.ReLU) -> nn.Sequential:
     """Linear layers through `dims`, with `activation` between them and none after the last."""
     layers: list[nn.Module] = []
-    for i, (d_in, d_out) in enumerate(zip(dims[:-1], dims[1:], strict=True)):
+    for i, (d_in, d_out) in enumerate(itertools.pairwise(dims)):
         layers.append(nn.Linear(d_in, d_out))
         if i < len(dims) - 2:
             layers.append(activation())

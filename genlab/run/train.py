@@ -4,26 +4,40 @@ Returns the final `val/loss`, so Hydra sweepers can optimise it.
 """
 
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 import hydra
 import lightning as L
+from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from lightning.pytorch.utilities import rank_zero_only
 from omegaconf import DictConfig, OmegaConf
 
 from genlab.callbacks.run_state import RunState
+from genlab.errors import GenlabError, find_user_error
 from genlab.run import resolvers
 from genlab.run.checks import check_model_fits_data, check_resume_checkpoint, refuse_multirun_with_popen_ddp
 from genlab.run.resume import resume_args, split_resume
 from genlab.run.user_errors import exit_on_user_error
 
 
+def build(node: DictConfig, **kwargs: Any) -> Any:
+    """`instantiate`, but a GenlabError raised inside comes out as itself, not wrapped by Hydra."""
+    try:
+        return instantiate(node, **kwargs)
+    except InstantiationException as exc:
+        error = find_user_error(exc)
+        if error is None:
+            raise
+        raise GenlabError(str(error)) from None
+
+
 def build_all(group: DictConfig | None) -> list[Any]:
     """Instantiate each entry of a dict-shaped group (callbacks, logger); null entries are off."""
     if not group:
         return []
-    return [instantiate(node) for node in group.values() if node is not None and "_target_" in node]
+    return [build(node) for node in group.values() if node is not None and "_target_" in node]
 
 
 @rank_zero_only
@@ -38,23 +52,36 @@ def report(trainer: L.Trainer, output_dir: str) -> None:
     )
 
 
-def train(cfg: DictConfig) -> float | None:
-    refuse_multirun_with_popen_ddp(cfg.trainer)
+@dataclass
+class Run:
+    datamodule: L.LightningDataModule
+    model: L.LightningModule
+    trainer: L.Trainer
+
+
+def assemble(cfg: DictConfig) -> Run:
+    """Everything up to `fit`: all config, data-shape and checkpoint errors surface here."""
     L.seed_everything(cfg.seed, workers=True)
     check_resume_checkpoint(cfg.get("ckpt_path"), cfg.model._target_)
-    datamodule = instantiate(cfg.dataset)
-    model = instantiate(cfg.model)
+    datamodule = build(cfg.dataset)
+    model = build(cfg.model)
     check_model_fits_data(model, datamodule)
 
     config = OmegaConf.to_container(cfg, resolve=True)
     callbacks = [RunState(config), *build_all(cfg.get("callbacks"))]
     loggers = build_all(cfg.get("logger"))
-    trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
+    trainer = build(cfg.trainer, callbacks=callbacks, logger=loggers or False)
     for logger in trainer.loggers:
         logger.log_hyperparams(config)
+    return Run(datamodule, model, trainer)
 
-    trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
-    report(trainer, cfg.paths.output_dir)
+
+def train(cfg: DictConfig) -> float | None:
+    refuse_multirun_with_popen_ddp(cfg.trainer)
+    run = assemble(cfg)
+    run.trainer.fit(run.model, datamodule=run.datamodule, ckpt_path=cfg.get("ckpt_path"))
+    report(run.trainer, cfg.paths.output_dir)
+    trainer = run.trainer
     val_loss = trainer.callback_metrics.get("val/loss")
     return float(val_loss) if val_loss is not None else None
 

@@ -1,0 +1,58 @@
+"""Shared helpers: compose the shipped configs in-process, run the real CLI as a subprocess."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_module
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, open_dict
+
+from genlab.run import resolvers
+from genlab.run.train import Run, assemble
+
+GENLAB = str(Path(sys.executable).parent / "genlab")
+QUIET = ["logger=none", "callbacks=minimal", "trainer.enable_progress_bar=false", "trainer.enable_model_summary=false"]
+
+
+def compose_train(overrides: list[str], output_dir: Path) -> DictConfig:
+    """The config `genlab train <overrides>` would run, writing into `output_dir`."""
+    resolvers.register()
+    with initialize_config_module("genlab.configs", version_base="1.3"):
+        cfg = compose("train", overrides=[*overrides, f"paths.output_dir={output_dir}"], return_hydra_config=True)
+    HydraConfig.instance().set_config(cfg)
+    with open_dict(cfg):
+        cfg.pop("hydra")
+    return cfg
+
+
+def fit(overrides: list[str], output_dir: Path) -> Run:
+    """Assemble and fit a quiet run in-process (no logger, checkpoints only)."""
+    run = assemble(compose_train([*QUIET, *overrides], output_dir))
+    run.trainer.fit(run.model, datamodule=run.datamodule)
+    return run
+
+
+def run_cli(*args: str, cwd: Path, output_root: Path | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+    """The installed `genlab` console script, as a user would start it."""
+    env = {k: v for k, v in os.environ.items() if k not in ("GENLAB_SUBCOMMAND", "LOCAL_RANK")}
+    if output_root is not None:
+        env["GENLAB_OUTPUT_DIR"] = str(output_root)
+    return subprocess.run(
+        [GENLAB, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def run_dirs(output_root: Path) -> list[Path]:
+    """Run directories below an output root (each has a .hydra record)."""
+    return sorted(p.parent for p in output_root.rglob(".hydra") if p.parent.parent.name != ".hydra")
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """An empty working directory, to check that nothing is written outside the run directory."""
+    path = tmp_path / "cwd"
+    path.mkdir()
+    return path

@@ -1,0 +1,80 @@
+"""Every model config × every dataset config: composes and survives `fast_dev_run`, or (for
+combinations that cannot work) fails with a clear message before training."""
+
+from importlib.resources import files
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from genlab.errors import GenlabError
+from genlab.run.listing import collect
+from genlab.run.train import assemble
+from tests.conftest import compose_train
+from tests.test_data import fake_mnist
+
+GROUPS = collect(files("genlab.configs"))
+MODELS = sorted(GROUPS["model"])
+DATASETS = sorted(GROUPS["dataset"])
+NOT_FAKEABLE = {"cifar10"}  # torchvision checks the md5 of the real archive files
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory) -> Path:
+    """Local stand-ins in the official layouts: MNIST IDX files, aligned CelebA, an image folder."""
+    root = tmp_path_factory.mktemp("data")
+    fake_mnist(root / "MNIST" / "raw", n_train=300, n_test=20)
+    fake_mnist(root / "FashionMNIST" / "raw", n_train=300, n_test=20)
+    rng = np.random.default_rng(0)
+    celeba = root / "celeba" / "img_align_celeba"
+    celeba.mkdir(parents=True)
+    lines = []
+    for i in range(40):
+        name = f"{i + 1:06d}.jpg"
+        Image.fromarray(rng.integers(0, 255, (218, 178, 3), dtype=np.uint8)).save(celeba / name)
+        lines.append(f"{name} {0 if i < 30 else 1}")
+    (root / "celeba" / "list_eval_partition.txt").write_text("\n".join(lines) + "\n")
+    return root
+
+
+def test_every_group_option_has_a_description():
+    missing = [f"{g}/{o}" for g, options in GROUPS.items() for o, desc in options.items() if not desc]
+    assert not missing, f"add a '# desc:' line to {missing}"
+    for group in ("model", "dataset", "optimizer", "trainer", "callbacks", "logger", "paths", "experiment"):
+        assert group in GROUPS
+    assert {"cpu", "gpu", "ddp", "ddp_cpu", "debug"} <= set(GROUPS["trainer"])
+    assert {"tensorboard", "csv", "none"} <= set(GROUPS["logger"])
+
+
+@pytest.mark.parametrize("dataset", [d for d in DATASETS if d not in NOT_FAKEABLE])
+@pytest.mark.parametrize("model", MODELS)
+def test_model_dataset_fast_dev_run(model, dataset, data_dir, tmp_path):
+    overrides = [
+        f"model={model}",
+        f"dataset={dataset}",
+        f"paths.data_dir={data_dir}",
+        "dataset.batch_size=8",
+        "dataset.num_workers=0",
+        "trainer.fast_dev_run=true",
+        "callbacks.progress=null",
+        "callbacks.traversal.every_n_epochs=1",
+    ]
+    if dataset == "image_folder":
+        overrides.append(f"dataset.root={data_dir / 'celeba'}")
+    cfg = compose_train(overrides, tmp_path)
+    if cfg.model.get("net", {}).get("_target_", "").endswith("conv_pair") and len(cfg.dataset.shape) != 3:
+        with pytest.raises(GenlabError, match="use model/net=mlp"):
+            assemble(cfg)
+        return
+    run = assemble(cfg)
+    run.trainer.fit(run.model, datamodule=run.datamodule)
+    assert run.trainer.state.finished
+    if len(cfg.dataset.shape) == 3:
+        assert list((tmp_path / "images").rglob("*.png")), "image grids are written even in fast_dev_run"
+
+
+@pytest.mark.parametrize("experiment", sorted(GROUPS["experiment"]))
+def test_experiments_compose(experiment, tmp_path):
+    cfg = compose_train([f"experiment={experiment}"], tmp_path)
+    assert cfg.model.name and cfg.dataset.name

@@ -1,0 +1,131 @@
+"""Datasets: embedded ones load offline, real ones load from local files or fail clearly."""
+
+import gzip
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from genlab.data.digits import DigitsDataModule
+from genlab.data.image_folder import ImageFolderDataModule
+from genlab.data.mnist_like import MnistLikeDataModule
+from genlab.data.sampler import EpochShuffleSampler
+from genlab.data.shapes import ShapesDataModule
+from genlab.data.toy2d import Toy2dDataModule
+from genlab.errors import GenlabError
+
+
+def test_digits_are_real_images_in_unit_range():
+    dm = DigitsDataModule(name="digits", shape=(1, 16, 16), image_size=16, batch_size=32, seed=0)
+    dm.setup()
+    assert len(dm.train_set) + len(dm.val_set) == 1797
+    x, y = next(iter(dm.train_dataloader()))
+    assert x.shape == (32, 1, 16, 16) and x.min() >= 0 and x.max() <= 1
+    assert set(y.tolist()) <= set(range(10))
+
+
+def test_declared_shape_mismatch_is_reported_before_training():
+    dm = DigitsDataModule(name="digits", shape=(3, 16, 16), image_size=16)
+    with pytest.raises(GenlabError, match=r"yields 1×16×16 examples but its config declares shape \[3, 16, 16\]"):
+        dm.setup()
+
+
+def test_shapes_cover_every_factor_combination():
+    dm = ShapesDataModule(name="shapes", shape=(1, 32, 32), n_scales=2, n_rotations=4, n_positions=3, seed=0)
+    x, factors = dm.load_tensors()
+    assert x.shape == (3 * 2 * 4 * 3 * 3, 1, 32, 32)
+    assert len(torch.unique(factors, dim=0)) == len(factors)
+    assert (x.flatten(1).sum(1) > 0).all(), "every shape is visible"
+    # moving x by one position step moves the shape's centre of mass to the right
+    xs = torch.arange(32).float()
+    first = x[(factors[:, 3] == 0)].sum(dim=(1, 2)) @ xs / x[(factors[:, 3] == 0)].sum(dim=(1, 2, 3))
+    last = x[(factors[:, 3] == 2)].sum(dim=(1, 2)) @ xs / x[(factors[:, 3] == 2)].sum(dim=(1, 2, 3))
+    assert (last - first).min() > 5
+
+
+def test_toy2d_points_sit_on_their_modes():
+    dm = Toy2dDataModule(name="toy2d", shape=(2,), kind="8gaussians", n_samples=1000, seed=0)
+    x, y = dm.load_tensors()
+    assert (x - dm.modes[y]).norm(dim=1).max() < 0.2
+    with pytest.raises(GenlabError, match="choose one of 8gaussians"):
+        Toy2dDataModule(name="toy2d", shape=(2,), kind="moons")
+
+
+def test_shuffle_depends_only_on_seed_and_epoch():
+    a, b = EpochShuffleSampler(50, seed=1), EpochShuffleSampler(50, seed=1)
+    first = list(a)
+    a.set_epoch(1)
+    assert list(a) != first and sorted(a) == list(range(50))
+    b.set_epoch(1)
+    assert list(a) == list(b)
+
+
+def write_idx(path: Path, array: np.ndarray) -> None:
+    header = struct.pack(">BBBB", 0, 0, 8, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+def fake_mnist(directory: Path, n_train: int = 40, n_test: int = 10, gz: bool = True) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    suffix = ".gz" if gz else ""
+    for split, n in (("train", n_train), ("t10k", n_test)):
+        write_idx(directory / f"{split}-images-idx3-ubyte{suffix}", rng.integers(0, 256, (n, 28, 28)))
+        write_idx(directory / f"{split}-labels-idx1-ubyte{suffix}", rng.integers(0, 10, (n,)))
+
+
+@pytest.mark.parametrize(("layout", "gz"), [("FashionMNIST/raw", True), (".", True), ("FashionMNIST/raw", False)])
+def test_local_raw_files_load_without_download(tmp_path, layout, gz):
+    fake_mnist(tmp_path / layout, gz=gz)
+    dm = MnistLikeDataModule(name="fashion_mnist", data_dir=str(tmp_path), shape=(1, 28, 28), batch_size=8)
+    dm.prepare_data()
+    dm.setup()
+    assert len(dm.train_set) + len(dm.val_set) == 50
+    x, _ = dm.train_set[0]
+    assert x.shape == (1, 28, 28) and x.dtype == torch.float32 and x.max() <= 1
+
+
+def test_missing_mnist_names_the_directory_and_the_script(tmp_path):
+    dm = MnistLikeDataModule(name="mnist", data_dir=str(tmp_path / "nowhere"), shape=(1, 28, 28))
+    with pytest.raises(GenlabError) as err:
+        dm.setup()
+    message = str(err.value)
+    assert str((tmp_path / "nowhere").resolve()) in message
+    assert "python scripts/download_data.py mnist" in message
+
+
+def test_failed_download_becomes_one_clear_error(tmp_path, monkeypatch):
+    def offline(*args, **kwargs):
+        raise OSError("network is unreachable")
+
+    monkeypatch.setattr("genlab.data.mnist_like._TORCHVISION", {"mnist": offline})
+    dm = MnistLikeDataModule(name="mnist", data_dir=str(tmp_path), shape=(1, 28, 28), download=True)
+    with pytest.raises(GenlabError, match=r"download failed: OSError.*scripts/download_data.py mnist"):
+        dm.prepare_data()
+
+
+def test_image_folder_decodes_resizes_and_splits(tmp_path):
+    rng = np.random.default_rng(0)
+    for i in range(12):
+        (tmp_path / "imgs" / f"sub{i % 2}").mkdir(parents=True, exist_ok=True)
+        Image.fromarray(rng.integers(0, 255, (50, 40, 3), dtype=np.uint8)).save(
+            tmp_path / "imgs" / f"sub{i % 2}" / f"{i}.png"
+        )
+    dm = ImageFolderDataModule(
+        name="image_folder", root=str(tmp_path / "imgs"), shape=(1, 16, 16), channels=1, image_size=16, batch_size=4
+    )
+    dm.setup()
+    assert len(dm.train_set) + len(dm.val_set) == 12
+    x, _ = next(iter(dm.train_dataloader()))
+    assert x.shape == (4, 1, 16, 16)
+
+
+def test_missing_image_folder_is_a_clear_error(tmp_path):
+    dm = ImageFolderDataModule(name="image_folder", root=str(tmp_path / "none"), shape=(3, 64, 64), channels=3)
+    with pytest.raises(GenlabError, match="point dataset.root at a folder of images"):
+        dm.setup()
