@@ -127,5 +127,5 @@ def test_image_folder_decodes_resizes_and_splits(tmp_path):
 
 def test_missing_image_folder_is_a_clear_error(tmp_path):
     dm = ImageFolderDataModule(name="image_folder", root=str(tmp_path / "none"), shape=(3, 64, 64), channels=3)
-    with pytest.raises(GenlabError, match="point dataset.root at a folder of images"):
+    with pytest.raises(GenlabError, match=r"point dataset\.root at a folder of images"):
         dm.setup()

@@ -3,6 +3,7 @@
 Returns the final `val/loss`, so Hydra sweepers can optimise it.
 """
 
+import os
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -59,11 +60,20 @@ class Run:
     trainer: L.Trainer
 
 
+def load_data(datamodule: L.LightningDataModule) -> None:
+    """Load (and on local rank 0 download) the data now, so missing files or a wrong shape are
+    reported before the trainer starts; Lightning's own later calls find it loaded."""
+    if int(os.environ.get("LOCAL_RANK", 0)) == 0:
+        datamodule.prepare_data()
+    datamodule.setup("fit")
+
+
 def assemble(cfg: DictConfig) -> Run:
     """Everything up to `fit`: all config, data-shape and checkpoint errors surface here."""
     L.seed_everything(cfg.seed, workers=True)
     check_resume_checkpoint(cfg.get("ckpt_path"), cfg.model._target_)
     datamodule = build(cfg.dataset)
+    load_data(datamodule)
     model = build(cfg.model)
     check_model_fits_data(model, datamodule)
 

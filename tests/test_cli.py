@@ -1,0 +1,99 @@
+"""The `genlab` command as a user meets it: help, listing, and every bad input a clear error.
+
+Each bad input must give a one- or two-line message naming the value and the fix, a non-zero
+exit, and write nothing outside the output root (the working directory stays empty).
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+
+from tests.conftest import run_cli, run_dirs
+
+
+def assert_clean_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr, result.stderr
+
+
+def test_help_lists_subcommands_without_importing_torch():
+    code = "import sys; from genlab.cli import main; main(['--help']); print('torch' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "train" in result.stdout and "sample" in result.stdout and "list" in result.stdout
+    assert result.stdout.strip().endswith("False")
+
+
+def test_list_shows_models_with_descriptions(workdir):
+    result = run_cli("list", "model", cwd=workdir)
+    assert result.returncode == 0
+    for name in ("ae", "sparse_ae", "denoising_ae", "contractive_ae", "stacked_ae", "vae", "beta_vae"):
+        assert any(line.split()[0] == name for line in result.stdout.splitlines()[1:]), name
+    assert "β-VAE" in result.stdout
+    assert_clean_error(run_cli("list", "modle", cwd=workdir), "unknown config group 'modle'", "model")
+
+
+def test_unknown_command_is_refused(workdir):
+    assert_clean_error(run_cli("trian", cwd=workdir), "unknown command 'trian'", "train")
+
+
+def test_unknown_model_lists_the_choices(workdir, tmp_path):
+    result = run_cli("train", "model=vea", cwd=workdir, output_root=tmp_path / "out")
+    assert result.returncode != 0
+    assert "Could not find 'model/vea'" in result.stderr and "beta_vae" in result.stderr
+    assert not (tmp_path / "out").exists() and not list(workdir.iterdir())
+
+
+def test_offline_mnist_names_directory_and_script(workdir, tmp_path):
+    out = tmp_path / "out"
+    result = run_cli("train", "dataset=mnist", f"paths.data_dir={tmp_path / 'data'}", cwd=workdir, output_root=out)
+    assert_clean_error(result, f"not found under {tmp_path / 'data'}", "scripts/download_data.py mnist")
+    assert result.stderr.strip().splitlines()[-1].startswith("genlab: error: dataset 'mnist' not found")
+    assert not list(workdir.iterdir())
+    assert not list(out.rglob("*.ckpt"))
+
+
+def test_channel_mismatch_is_caught_before_training(workdir, tmp_path):
+    out = tmp_path / "out"
+    result = run_cli("train", "model.data_shape=[3,16,16]", cwd=workdir, output_root=out)
+    assert_clean_error(result, "built for 3×16×16 inputs but dataset 'digits' yields 1×16×16")
+    assert not list(out.rglob("*.ckpt")) and not list(out.rglob("events.out.*"))
+
+
+def test_size_mismatch_names_the_fix(workdir, tmp_path):
+    result = run_cli("train", "dataset=shapes", "dataset.image_size=20", cwd=workdir, output_root=tmp_path / "o")
+    assert_clean_error(result, "divisible by 8, got 20×20", "dataset.image_size")
+
+
+def test_missing_and_corrupt_ckpt_path(workdir, tmp_path):
+    missing = run_cli("train", f"ckpt_path={tmp_path / 'nope.ckpt'}", cwd=workdir, output_root=tmp_path / "o")
+    assert_clean_error(missing, "nope.ckpt: no such file")
+    corrupt = tmp_path / "corrupt.ckpt"
+    corrupt.write_bytes(b"\x80\x04not a checkpoint")
+    result = run_cli("train", f"ckpt_path={corrupt}", cwd=workdir, output_root=tmp_path / "o")
+    assert_clean_error(result, "is not a readable checkpoint")
+    assert corrupt.read_bytes() == b"\x80\x04not a checkpoint", "the user's file is left as it was"
+
+
+def test_sample_refuses_foreign_checkpoints(workdir, tmp_path):
+    foreign = tmp_path / "foreign.ckpt"
+    torch.save({"state_dict": {"w": torch.zeros(2)}}, foreign)
+    assert_clean_error(run_cli("sample", f"ckpt={foreign}", cwd=workdir), "is not a genlab checkpoint")
+    assert_clean_error(run_cli("sample", cwd=workdir), "needs ckpt=PATH")
+    assert not list(workdir.iterdir())
+
+
+def test_multirun_with_popen_ddp_is_refused(workdir, tmp_path):
+    out = tmp_path / "out"
+    result = run_cli("train", "-m", "trainer=ddp_cpu", "model.latent_dim=2,4", cwd=workdir, output_root=out)
+    assert_clean_error(result, "would re-run the whole sweep in every rank", "trainer.strategy=ddp_spawn")
+    assert not list(out.rglob("*.ckpt"))
+
+
+def test_resume_needs_a_run_directory(workdir, tmp_path):
+    result = run_cli("train", f"resume={tmp_path}", cwd=workdir)
+    assert_clean_error(result, "config.yaml not found", "run directory written by `genlab train`")
+    assert run_dirs(tmp_path) == [] and not list(Path(workdir).iterdir())

@@ -1,0 +1,107 @@
+"""`genlab train` through the real CLI: what a run leaves on disk, sampling from it elsewhere,
+runs that never collide, DDP on two CPU processes, and exact resume."""
+
+import shutil
+import subprocess
+
+import pytest
+import torch
+
+from tests.conftest import GENLAB, run_cli, run_dirs
+from tests.e2e import load, scalar_steps, tensorboard_tags
+
+pytestmark = pytest.mark.slow
+QUICK = ["trainer.max_epochs=2", "callbacks.progress=null"]
+
+
+def test_default_run_leaves_config_checkpoint_events_and_pngs(workdir, tmp_path):
+    out = tmp_path / "outputs"
+    result = run_cli("train", *QUICK, cwd=workdir, output_root=out)
+    assert result.returncode == 0, result.stderr[-2000:]
+    (run,) = run_dirs(out)
+    assert run.parent.name == "vae-digits"
+    assert (run / ".hydra" / "config.yaml").is_file()
+    assert f"run finished in {run}" in result.stdout
+
+    checkpoint = load(run / "checkpoints" / "last.ckpt")
+    assert checkpoint["genlab"]["config"]["model"]["_target_"] == "genlab.models.vae.VAE"
+    assert checkpoint["global_step"] == 2 * (1617 // 64)
+    assert any(key.startswith("encoder.") for key in checkpoint["state_dict"])
+    assert "hyper_parameters" not in checkpoint, "no nn.Modules pickled as hyperparameters"
+    assert list((run / "checkpoints").glob("best-*.ckpt"))
+
+    tags = tensorboard_tags(run)
+    assert {"train/loss_step", "val/elbo", "val/kl", "val/recon", "val/mse", "val/pca_mse"} <= set(tags["scalars"])
+    assert "hp_metric" not in tags["scalars"]
+    assert {"samples", "reconstructions"} <= set(tags["images"])
+    assert len(list((run / "images" / "samples").glob("*.png"))) == 2
+    assert not list(workdir.iterdir()), "nothing written outside the run directory"
+
+    # sampling works from another directory with only the checkpoint file
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.copy(run / "checkpoints" / "last.ckpt", elsewhere / "model.ckpt")
+    sampled = run_cli("sample", "ckpt=model.ckpt", "n=16", "out=grid.png", cwd=elsewhere)
+    assert sampled.returncode == 0, sampled.stderr[-2000:]
+    from PIL import Image
+
+    with Image.open(elsewhere / "grid.png") as image:
+        assert image.size == (2 + 4 * 18, 2 + 4 * 18)  # 4×4 grid of 16-px digits with 2-px padding
+
+
+def test_autoencoder_sample_reconstructs_into_the_run_dir(workdir, tmp_path):
+    out = tmp_path / "outputs"
+    result = run_cli("train", "model=ae", "trainer.max_epochs=1", "callbacks=minimal", cwd=workdir, output_root=out)
+    assert result.returncode == 0, result.stderr[-2000:]
+    (run,) = run_dirs(out)
+    sampled = run_cli("sample", f"ckpt={run / 'checkpoints' / 'last.ckpt'}", "n=8", cwd=workdir)
+    assert sampled.returncode == 0, sampled.stderr[-2000:]
+    assert (run / "samples" / "last_reconstructions_n8_seed0.png").is_file()
+
+
+def test_runs_started_together_never_share_a_directory(workdir, tmp_path):
+    out = tmp_path / "outputs"
+    args = [GENLAB, "train", "trainer.max_epochs=1", "callbacks=minimal", "logger=none"]
+    env = {**__import__("os").environ, "GENLAB_OUTPUT_DIR": str(out)}
+    procs = [
+        subprocess.Popen(args, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for _ in range(3)
+    ]
+    assert all(p.wait(timeout=300) == 0 for p in procs)
+    dirs = run_dirs(out)
+    assert len(dirs) == 3 and all(len(list((d / "checkpoints").glob("last.ckpt"))) == 1 for d in dirs)
+
+
+def test_two_process_ddp_run_writes_one_run_dir_and_one_set_of_images(workdir, tmp_path):
+    out = tmp_path / "outputs"
+    result = run_cli("train", "trainer=ddp_cpu", *QUICK, cwd=workdir, output_root=out)
+    assert result.returncode == 0, result.stderr[-3000:]
+    (run,) = run_dirs(out)
+    per_rank = (1617 // 2) // 64
+    assert load(run / "checkpoints" / "last.ckpt")["global_step"] == 2 * per_rank
+    for tag in ("samples", "reconstructions"):
+        assert len(list((run / "images" / tag).glob("*.png"))) == 2
+    assert len(list((run / "tensorboard").glob("events.out.*"))) == 1
+
+
+def test_resume_equals_uninterrupted_training(workdir, tmp_path):
+    out = tmp_path / "outputs"
+    common = ["callbacks.progress=null", "seed=7"]
+    straight = run_cli("train", "trainer.max_epochs=4", *common, cwd=workdir, output_root=out / "a")
+    assert straight.returncode == 0, straight.stderr[-2000:]
+    first = run_cli("train", "trainer.max_epochs=2", *common, cwd=workdir, output_root=out / "b")
+    assert first.returncode == 0, first.stderr[-2000:]
+    (run_a,) = run_dirs(out / "a")
+    (run_b,) = run_dirs(out / "b")
+    resumed = run_cli("train", f"resume={run_b}", "trainer.max_epochs=4", cwd=workdir, output_root=out / "b")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert run_dirs(out / "b") == [run_b], "resume continues the same directory"
+
+    a, b = load(run_a / "checkpoints" / "last.ckpt"), load(run_b / "checkpoints" / "last.ckpt")
+    assert a["global_step"] == b["global_step"] == 4 * (1617 // 64)
+    for key, value in a["state_dict"].items():
+        assert torch.equal(value, b["state_dict"][key]), key
+
+    steps_a, steps_b = scalar_steps(run_a, "train/loss_step"), scalar_steps(run_b, "train/loss_step")
+    assert sorted(steps_b) == sorted(set(steps_b)) == sorted(steps_a), "one continuous log, no repeats"
+    assert len(list((run_b / ".hydra").glob("resumed-*"))) == 1
