@@ -14,7 +14,13 @@ from genlab.run import resolvers
 from genlab.run.train import Run, assemble
 
 GENLAB = str(Path(sys.executable).parent / "genlab")
-QUIET = ["logger=none", "callbacks=minimal", "trainer.enable_progress_bar=false", "trainer.enable_model_summary=false"]
+QUIET = [
+    "dataset.image_size=16",
+    "logger=none",
+    "callbacks=minimal",
+    "trainer.enable_progress_bar=false",
+    "trainer.enable_model_summary=false",
+]
 
 
 def compose_train(overrides: list[str], output_dir: Path) -> DictConfig:

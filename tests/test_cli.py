@@ -58,8 +58,8 @@ def test_offline_mnist_names_directory_and_script(workdir, tmp_path):
 
 def test_channel_mismatch_is_caught_before_training(workdir, tmp_path):
     out = tmp_path / "out"
-    result = run_cli("train", "model.data_shape=[3,16,16]", cwd=workdir, output_root=out)
-    assert_clean_error(result, "built for 3×16×16 inputs but dataset 'digits' yields 1×16×16")
+    result = run_cli("train", "model.data_shape=[3,32,32]", cwd=workdir, output_root=out)
+    assert_clean_error(result, "built for 3×32×32 inputs but dataset 'digits' yields 1×32×32")
     assert not list(out.rglob("*.ckpt")) and not list(out.rglob("events.out.*"))
 
 

@@ -46,7 +46,7 @@ def test_default_run_leaves_config_checkpoint_events_and_pngs(workdir, tmp_path)
     from PIL import Image
 
     with Image.open(elsewhere / "grid.png") as image:
-        assert image.size == (2 + 4 * 18, 2 + 4 * 18)  # 4×4 grid of 16-px digits with 2-px padding
+        assert image.size == (2 + 4 * 34, 2 + 4 * 34)  # 4×4 grid of 32-px digits with 2-px padding
 
 
 def test_autoencoder_sample_reconstructs_into_the_run_dir(workdir, tmp_path):

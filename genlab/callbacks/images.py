@@ -5,6 +5,7 @@ Each callback acts only for models offering the matching capability (see
 one set of images. Grids use fixed noise/inputs so that successive epochs are comparable.
 """
 
+import math
 from pathlib import Path
 
 import lightning as L
@@ -83,7 +84,7 @@ class ReconstructionGrid(ImageGridCallback):
     def make_images(self, pl_module: L.LightningModule) -> tuple[Tensor, int]:
         x = self.first_val_batch.to(pl_module.device)
         recon = pl_module.reconstruct(x)
-        nrow = max(1, int(len(x) ** 0.5))
+        nrow = math.ceil(math.sqrt(2 * len(x)))  # pairs of rows make the grid roughly square
         return inputs_above_outputs(x, recon, nrow), nrow
 
 

@@ -4,6 +4,7 @@ Models with a prior draw `n` samples; autoencoders reconstruct `n` validation im
 above outputs), rebuilding the dataset from the config stored in the checkpoint.
 """
 
+import math
 import sys
 from pathlib import Path
 
@@ -46,13 +47,12 @@ def sample(cfg: DictConfig) -> Path:
     model = rebuild_model(checkpoint)
     if len(model.data_shape) != 3:
         raise GenlabError(f"model '{model.model_name}' works on {list(model.data_shape)}-shaped points, not images")
-    nrow = cfg.nrow or max(1, int(cfg.n**0.5))
     with torch.no_grad():
         if callable(getattr(model, "sample", None)):
-            kind = "samples"
+            kind, nrow = "samples", cfg.nrow or math.ceil(math.sqrt(cfg.n))
             images = model.sample(cfg.n, generator=torch.Generator().manual_seed(cfg.seed))
         elif callable(getattr(model, "reconstruct", None)):
-            kind = "reconstructions"
+            kind, nrow = "reconstructions", cfg.nrow or math.ceil(math.sqrt(2 * cfg.n))
             x = validation_images(checkpoint_config(checkpoint), cfg.n)
             images = inputs_above_outputs(x, model.reconstruct(x), nrow)
         else:
