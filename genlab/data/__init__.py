@@ -1,0 +1,1 @@
+"""LightningDataModules: embedded offline datasets and real downloaded/local ones."""

@@ -1,0 +1,127 @@
+"""The DataModule contract every dataset config instantiates.
+
+A dataset declares its example shape in YAML (`shape`, interpolated into model configs); the
+module checks the data it loads against that declaration, so a mismatch is reported before a
+single training step instead of as a shape error deep in a network.
+"""
+
+from collections.abc import Sequence
+
+import lightning as L
+import torch
+from torch import Tensor
+from torch.utils.data import DataLoader, Dataset, TensorDataset, random_split
+
+from genlab.data.sampler import EpochShuffleSampler
+from genlab.errors import GenlabError
+
+
+def _fmt(shape: Sequence[int]) -> str:
+    return "×".join(str(int(s)) for s in shape)
+
+
+class GenlabDataModule(L.LightningDataModule):
+    """Train/val splits, loaders and per-batch augmentation shared by all datasets.
+
+    Subclasses implement `_load()` returning (train, val) datasets whose items are
+    `(x, label)` with x of the declared `shape`. `channels` is the configured channel count of
+    image datasets (None for point data); image folders convert files to it.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        shape: Sequence[int],
+        channels: int | None = None,
+        batch_size: int = 64,
+        num_workers: int = 0,
+        val_fraction: float = 0.1,
+        hflip: bool = False,
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        if batch_size < 1:
+            raise GenlabError(f"dataset.batch_size must be a positive integer, got {batch_size}")
+        if not 0.0 < val_fraction < 1.0:
+            raise GenlabError(f"dataset.val_fraction must be in (0, 1), got {val_fraction}")
+        self.name = name
+        self.shape = tuple(int(s) for s in shape)
+        self.channels = channels
+        self.batch_size = batch_size
+        self.num_workers = num_workers
+        self.val_fraction = val_fraction
+        self.hflip = hflip
+        self.seed = seed
+        self.train_set: Dataset | None = None
+        self.val_set: Dataset | None = None
+
+    def _load(self) -> tuple[Dataset, Dataset]:
+        raise NotImplementedError
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.train_set is not None:
+            return
+        self.train_set, self.val_set = self._load()
+        x, _ = self.train_set[0]
+        if tuple(x.shape) != self.shape:
+            raise GenlabError(
+                f"dataset '{self.name}' yields {_fmt(x.shape)} examples but its config declares "
+                f"shape {list(self.shape)}; fix dataset.image_size/dataset.channels"
+            )
+        if len(self.train_set) < self.batch_size:
+            raise GenlabError(
+                f"dataset '{self.name}' has {len(self.train_set)} training examples, fewer than "
+                f"dataset.batch_size={self.batch_size}; lower the batch size"
+            )
+
+    def train_dataloader(self) -> DataLoader:
+        assert self.train_set is not None, "call setup() first"
+        return DataLoader(
+            self.train_set,
+            batch_size=self.batch_size,
+            sampler=EpochShuffleSampler(len(self.train_set), self.seed),
+            num_workers=self.num_workers,
+            persistent_workers=self.num_workers > 0,
+            drop_last=True,
+        )
+
+    def val_dataloader(self) -> DataLoader:
+        assert self.val_set is not None, "call setup() first"
+        return DataLoader(
+            self.val_set,
+            batch_size=self.batch_size,
+            num_workers=self.num_workers,
+            persistent_workers=self.num_workers > 0,
+        )
+
+    def on_after_batch_transfer(self, batch: list[Tensor], dataloader_idx: int) -> list[Tensor]:
+        """Augment whole batches on the device: no per-example Python work on the hot path."""
+        if self.hflip and self.trainer is not None and self.trainer.training:
+            x, *rest = batch
+            flip = torch.rand(x.shape[0], device=x.device) < 0.5
+            x = torch.where(flip[:, None, None, None], x.flip(-1), x)
+            batch = [x, *rest]
+        return batch
+
+
+class TensorDataModule(GenlabDataModule):
+    """Small datasets held in memory as one float tensor in [0, 1] plus labels."""
+
+    def load_tensors(self) -> tuple[Tensor, Tensor]:
+        raise NotImplementedError
+
+    def _load(self) -> tuple[Dataset, Dataset]:
+        x, y = self.load_tensors()
+        full = TensorDataset(x.float().contiguous(), y)
+        n_val = max(1, round(len(full) * self.val_fraction))
+        generator = torch.Generator().manual_seed(self.seed)
+        train, val = random_split(full, [len(full) - n_val, n_val], generator=generator)
+        return train, val
+
+
+def resize(x: Tensor, size: int) -> Tensor:
+    """Resize a batch of images once at load time (antialiased when shrinking)."""
+    if x.shape[-1] == size and x.shape[-2] == size:
+        return x
+    out = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", antialias=True)
+    return out.clamp(0.0, 1.0)

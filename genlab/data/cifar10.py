@@ -1,0 +1,37 @@
+"""CIFAR-10 (32×32 colour, 10 classes) via torchvision, held in memory as one tensor."""
+
+from pathlib import Path
+
+import torch
+from torch import Tensor
+from torchvision import datasets
+
+from genlab.data.base import TensorDataModule, resize
+from genlab.data.errors import missing_data
+
+
+class Cifar10DataModule(TensorDataModule):
+    def __init__(self, data_dir: str, image_size: int = 32, download: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.data_dir = Path(data_dir)
+        self.image_size = image_size
+        self.download = download
+
+    def _split(self, train: bool, download: bool) -> datasets.CIFAR10:
+        try:
+            return datasets.CIFAR10(str(self.data_dir), train=train, download=download)
+        except RuntimeError as exc:  # "Dataset not found or corrupted"
+            raise missing_data("cifar10", self.data_dir, "expected cifar-10-batches-py/", self.data_dir) from exc
+        except Exception as exc:  # network errors during download
+            raise missing_data("cifar10", self.data_dir, f"download failed: {type(exc).__name__}", self.data_dir) from exc
+
+    def prepare_data(self) -> None:
+        if self.download:
+            self._split(True, True)
+            self._split(False, True)
+
+    def load_tensors(self) -> tuple[Tensor, Tensor]:
+        parts = [self._split(train, False) for train in (True, False)]
+        x = torch.cat([torch.as_tensor(p.data) for p in parts]).permute(0, 3, 1, 2).float() / 255.0
+        y = torch.cat([torch.as_tensor(p.targets) for p in parts]).long()
+        return resize(x, self.image_size), y
