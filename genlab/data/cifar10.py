@@ -23,7 +23,9 @@ class Cifar10DataModule(TensorDataModule):
         except RuntimeError as exc:  # "Dataset not found or corrupted"
             raise missing_data("cifar10", self.data_dir, "expected cifar-10-batches-py/", self.data_dir) from exc
         except Exception as exc:  # network errors during download
-            raise missing_data("cifar10", self.data_dir, f"download failed: {type(exc).__name__}", self.data_dir) from exc
+            raise missing_data(
+                "cifar10", self.data_dir, f"download failed: {type(exc).__name__}", self.data_dir
+            ) from exc
 
     def prepare_data(self) -> None:
         if self.download:

@@ -60,7 +60,9 @@ class MnistLikeDataModule(TensorDataModule):
         folder = _TORCHVISION[self.name].__name__
         files = find_raw_files(self.data_dir, folder)
         if files is None:
-            raise missing_data(self.name, self.data_dir, f"looked in {folder}/raw/ and the folder itself", self.data_dir)
+            raise missing_data(
+                self.name, self.data_dir, f"looked in {folder}/raw/ and the folder itself", self.data_dir
+            )
         train_x, train_y, test_x, test_y = (read_idx(f) for f in files)
         x = torch.cat([train_x, test_x]).unsqueeze(1).float() / 255.0
         y = torch.cat([train_y, test_y]).long()
