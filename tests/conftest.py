@@ -15,7 +15,6 @@ from genlab.run.train import Run, assemble
 
 GENLAB = str(Path(sys.executable).parent / "genlab")
 QUIET = [
-    "dataset.image_size=16",
     "logger=none",
     "callbacks=minimal",
     "trainer.enable_progress_bar=false",

@@ -10,6 +10,7 @@ from genlab.run.train import assemble
 from tests.conftest import QUIET, compose_train, fit
 
 pytestmark = pytest.mark.slow
+DIGITS16 = "dataset.image_size=16"  # the thresholds below were measured at this size
 
 
 def val_batch(run) -> torch.Tensor:
@@ -17,7 +18,7 @@ def val_batch(run) -> torch.Tensor:
 
 
 def test_conv_vae_elbo_improves_within_150_steps(tmp_path):
-    run = assemble(compose_train([*QUIET, "model=vae", "trainer.max_steps=150"], tmp_path))
+    run = assemble(compose_train([*QUIET, "model=vae", DIGITS16, "trainer.max_steps=150"], tmp_path))
     before = run.trainer.validate(run.model, datamodule=run.datamodule, verbose=False)[0]["val/elbo"]
     run.trainer.fit(run.model, datamodule=run.datamodule)
     after = run.trainer.callback_metrics["val/elbo"].item()
@@ -25,7 +26,7 @@ def test_conv_vae_elbo_improves_within_150_steps(tmp_path):
 
 
 def test_denoising_ae_restores_masked_inputs(tmp_path):
-    metrics = fit(["model=denoising_ae", "trainer.max_steps=200"], tmp_path).trainer.callback_metrics
+    metrics = fit(["model=denoising_ae", DIGITS16, "trainer.max_steps=200"], tmp_path).trainer.callback_metrics
     restored, corrupted = metrics["val/denoise_mse"].item(), metrics["val/corrupted_mse"].item()
     assert restored < 0.6 * corrupted, (restored, corrupted)  # measured: 0.020 vs 0.058
 
@@ -33,7 +34,9 @@ def test_denoising_ae_restores_masked_inputs(tmp_path):
 def test_contractive_penalty_lowers_the_jacobian_norm(tmp_path):
     norms = {}
     for model in ("ae", "contractive_ae"):
-        run = fit([f"model={model}", "model.code_activation=sigmoid", "trainer.max_steps=200"], tmp_path / model)
+        run = fit(
+            [f"model={model}", DIGITS16, "model.code_activation=sigmoid", "trainer.max_steps=200"], tmp_path / model
+        )
         norms[model] = jacobian_frobenius_sq(run.model.encode, val_batch(run)).sqrt().mean().item()
     assert norms["contractive_ae"] < 0.8 * norms["ae"], norms  # measured: 0.99 vs 1.55
 
@@ -41,7 +44,13 @@ def test_contractive_penalty_lowers_the_jacobian_norm(tmp_path):
 def test_sparse_ae_mean_activation_approaches_rho(tmp_path):
     means = {}
     for model in ("ae", "sparse_ae"):
-        overrides = [f"model={model}", "model.code_activation=sigmoid", "model.latent_dim=64", "trainer.max_steps=300"]
+        overrides = [
+            f"model={model}",
+            DIGITS16,
+            "model.code_activation=sigmoid",
+            "model.latent_dim=64",
+            "trainer.max_steps=300",
+        ]
         run = fit(overrides, tmp_path / model)
         with torch.no_grad():
             means[model] = run.model.encode(val_batch(run)).mean().item()
@@ -61,7 +70,9 @@ class LayerWatch(L.Callback):
 
 
 def test_stacked_ae_pretrains_greedily_then_fine_tunes(tmp_path):
-    cfg = compose_train([*QUIET, "model=stacked_ae", "model.pretrain_steps=20", "trainer.max_steps=100"], tmp_path)
+    cfg = compose_train(
+        [*QUIET, "model=stacked_ae", DIGITS16, "model.pretrain_steps=20", "trainer.max_steps=100"], tmp_path
+    )
     run = assemble(cfg)
     watch = LayerWatch()
     run.trainer.callbacks.append(watch)

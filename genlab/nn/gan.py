@@ -1,0 +1,118 @@
+"""Generator and discriminator networks: MLPs (the lecture's MNIST GAN) and DCGAN.
+
+DCGAN follows Radford et al.: no pooling, transposed-convolution upsampling in G, strided
+convolutions in D, batch norm (except G's output and D's input layers), ReLU + Tanh in G,
+LeakyReLU(0.2) in D, no fully connected hidden layers, N(0, 0.02) initial weights. Images are
+generated in [−1, 1] (Tanh); point data (toy2d) unbounded.
+"""
+
+import math
+from collections.abc import Sequence
+from functools import partial
+
+from torch import Tensor, nn
+from torch.nn.utils.parametrizations import spectral_norm
+
+from genlab.errors import GenlabError
+from genlab.nn.mlp import mlp
+
+
+def _is_image(shape: Sequence[int]) -> bool:
+    return len(shape) == 3
+
+
+def _dcgan_stages(data_shape: Sequence[int]) -> tuple[int, int]:
+    if not _is_image(data_shape):
+        raise GenlabError(
+            f"DCGAN networks need image data, got shape {list(data_shape)}; use model/generator=mlp and "
+            "model/discriminator=mlp (e.g. model=gan) for toy2d"
+        )
+    channels, height, width = (int(s) for s in data_shape)
+    stages = int(math.log2(height)) - 2 if height >= 8 else 0
+    if height != width or stages < 1 or 4 * 2**stages != height:
+        raise GenlabError(
+            f"DCGAN needs square images whose side is 4·2^k (8, 16, 32, 64, …), got {height}×{width}; "
+            "set dataset.image_size accordingly"
+        )
+    return channels, stages
+
+
+def dcgan_init(module: nn.Module) -> None:
+    """Radford et al.'s initialisation: conv weights ~ N(0, 0.02), batch-norm scales ~ N(1, 0.02)."""
+    for m in module.modules():
+        if isinstance(m, nn.Conv2d | nn.ConvTranspose2d | nn.Linear):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.normal_(m.weight, 1.0, 0.02)
+            nn.init.zeros_(m.bias)
+
+
+class Reshape(nn.Module):
+    def __init__(self, *shape: int) -> None:
+        super().__init__()
+        self.shape = shape
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.view(x.shape[0], *self.shape)
+
+
+def mlp_generator(data_shape: Sequence[int], latent_dim: int, hidden: Sequence[int] = (256, 256)) -> nn.Module:
+    shape = tuple(int(s) for s in data_shape)
+    out = nn.Tanh() if _is_image(shape) else nn.Identity()
+    return nn.Sequential(mlp([latent_dim, *(int(h) for h in hidden), math.prod(shape)]), out, Reshape(*shape))
+
+
+def mlp_discriminator(data_shape: Sequence[int], hidden: Sequence[int] = (256, 256)) -> nn.Module:
+    dims = [math.prod(int(s) for s in data_shape), *(int(h) for h in hidden), 1]
+    return nn.Sequential(nn.Flatten(), mlp(dims, partial(nn.LeakyReLU, 0.2)), nn.Flatten(0))
+
+
+def dcgan_generator(data_shape: Sequence[int], latent_dim: int, width: int = 64) -> nn.Module:
+    channels, stages = _dcgan_stages(data_shape)
+    c = width * 2 ** (stages - 1)
+    layers: list[nn.Module] = [
+        Reshape(latent_dim, 1, 1),
+        nn.ConvTranspose2d(latent_dim, c, 4, stride=1, padding=0, bias=False),
+        nn.BatchNorm2d(num_features=c),
+        nn.ReLU(),
+    ]
+    for _ in range(stages - 1):
+        layers += [
+            nn.ConvTranspose2d(c, c // 2, 4, stride=2, padding=1, bias=False),
+            nn.BatchNorm2d(num_features=c // 2),
+            nn.ReLU(),
+        ]
+        c //= 2
+    layers += [nn.ConvTranspose2d(c, channels, 4, stride=2, padding=1), nn.Tanh()]
+    generator = nn.Sequential(*layers)
+    dcgan_init(generator)
+    return generator
+
+
+def dcgan_discriminator(data_shape: Sequence[int], width: int = 64, batch_norm: bool = True) -> nn.Module:
+    """`batch_norm=False` for critics with a gradient penalty, which must treat examples independently."""
+    channels, stages = _dcgan_stages(data_shape)
+    layers: list[nn.Module] = [nn.Conv2d(channels, width, 4, stride=2, padding=1), nn.LeakyReLU(0.2)]
+    c = width
+    for _ in range(stages - 1):
+        layers.append(nn.Conv2d(c, c * 2, 4, stride=2, padding=1, bias=not batch_norm))
+        if batch_norm:
+            layers.append(nn.BatchNorm2d(num_features=c * 2))
+        layers.append(nn.LeakyReLU(0.2))
+        c *= 2
+    layers += [nn.Conv2d(c, 1, 4, stride=1, padding=0), nn.Flatten(0)]
+    discriminator = nn.Sequential(*layers)
+    dcgan_init(discriminator)
+    return discriminator
+
+
+def apply_spectral_norm(module: nn.Module) -> nn.Module:
+    """Spectral normalisation (Miyato et al.) on every linear and convolutional layer."""
+    for name, child in module.named_children():
+        if isinstance(child, nn.Linear | nn.Conv2d | nn.ConvTranspose2d):
+            setattr(module, name, spectral_norm(child))
+        else:
+            apply_spectral_norm(child)
+    return module
