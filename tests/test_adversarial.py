@@ -136,3 +136,17 @@ def test_vanilla_gan_covers_the_eight_gaussians(tmp_path):
     coverage = mode_coverage(samples, run.datamodule.modes, radius=0.2, min_count=20)
     assert coverage.modes_covered >= 7, coverage  # measured: 8 of 8, 78% of samples within 0.2 of a mode
     assert coverage.high_quality > 0.5, coverage
+
+
+def test_generator_ema_averages_the_generator_only_and_is_what_samples_use(tmp_path):
+    run = fit(["model=gan", "dataset=toy2d", "model.ema_decay=0.9", "trainer.max_steps=20"], tmp_path)
+    model = run.model
+    ema_params = dict(model.generator_ema.module.named_parameters())
+    assert ema_params.keys() == dict(model.generator.named_parameters()).keys()
+    assert not any(p.requires_grad for p in ema_params.values())
+    assert int(model.generator_ema.n_averaged) == model.g_steps == 10
+    z = torch.randn(8, model.latent_dim, generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        samples = model.sample(8, torch.Generator().manual_seed(3))
+        torch.testing.assert_close(samples, model.generator_ema(z))
+        assert not torch.allclose(samples, model.generator(z)), "the average lags the live generator"

@@ -84,6 +84,18 @@ def test_two_process_ddp_run_writes_one_run_dir_and_one_set_of_images(workdir, t
     assert len(list((run / "tensorboard").glob("events.out.*"))) == 1
 
 
+def test_two_process_ddp_dcgan_run(workdir, tmp_path):
+    """G and D in one module under DDP: critic steps leave G unused, which DDP must be told."""
+    out = tmp_path / "outputs"
+    small = ["dataset.image_size=16", "model.generator.width=16", "model.discriminator.width=16"]
+    result = run_cli("train", "model=dcgan", "trainer=ddp_cpu", *small, *QUICK, cwd=workdir, output_root=out)
+    assert result.returncode == 0, result.stderr[-3000:]
+    (run,) = run_dirs(out)
+    per_rank = (1617 // 2) // 64
+    assert load(run / "checkpoints" / "last.ckpt")["global_step"] == 2 * per_rank * 2  # a D and a G step per batch
+    assert len(list((run / "images" / "samples").glob("*.png"))) == 2
+
+
 def test_resume_equals_uninterrupted_training(workdir, tmp_path):
     out = tmp_path / "outputs"
     common = ["callbacks.progress=null", "seed=7"]

@@ -7,6 +7,8 @@ different objective, discriminator regularisers, networks and schedule, chosen i
 - regularisers: gradient penalty (WGAN-GP), R1, weight clipping (WGAN), spectral norm (SN-GAN);
 - schedule: `n_critic` discriminator steps per generator step; `lr_d` for a separate
   discriminator learning rate (TTUR);
+- an exponential moving average of the generator's weights (`ema_decay`, e.g. 0.999), kept
+  with torch's `AveragedModel` on the generator alone (never D) and used by `sample()`;
 - tricks: one-sided label smoothing (`real_label_range: [0.8, 1.0]` draws each real target
   uniformly from that range) and instance noise (`instance_noise` σ added to D's inputs,
   annealed linearly to 0 over `instance_noise_steps` generator steps; 0 keeps it constant).
@@ -21,6 +23,7 @@ from collections.abc import Callable, Sequence
 
 import torch
 from torch import Tensor, nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from genlab.errors import GenlabError
 from genlab.models.base import GenerativeModule, OptimizerFactory
@@ -33,6 +36,8 @@ DiscriminatorFactory = Callable[[Sequence[int]], nn.Module]
 
 
 class GAN(GenerativeModule):
+    ddp_find_unused_parameters = True  # critic steps leave the generator unused
+
     def __init__(
         self,
         name: str,
@@ -50,6 +55,7 @@ class GAN(GenerativeModule):
         instance_noise: float = 0.0,
         instance_noise_steps: int = 0,
         lr_d: float | None = None,
+        ema_decay: float | None = None,
         optimizer: OptimizerFactory | None = None,
     ) -> None:
         super().__init__(name, data_shape, optimizer)
@@ -74,6 +80,12 @@ class GAN(GenerativeModule):
         self.discriminator = discriminator(self.data_shape)
         if spectral_norm:
             apply_spectral_norm(self.discriminator)
+        self.generator_ema = None
+        if ema_decay is not None:
+            if not 0 < ema_decay < 1:
+                raise GenlabError(f"model.ema_decay={ema_decay} must be in (0, 1), e.g. 0.999, or null for no EMA")
+            ema = get_ema_multi_avg_fn(ema_decay)
+            self.generator_ema = AveragedModel(self.generator, multi_avg_fn=ema, use_buffers=True).requires_grad_(False)
         self.g_steps = 0
 
     @property
@@ -91,12 +103,14 @@ class GAN(GenerativeModule):
         """Images in [0, 1] → [−1, 1], the range of the Tanh generator; points unchanged."""
         return x * 2 - 1 if self.images else x
 
-    def generate(self, n: int, generator: torch.Generator | None = None) -> Tensor:
-        z = torch.randn(n, self.latent_dim, generator=generator, device="cpu" if generator else self.device)
-        return self.generator(z.to(self.device))
+    def generate(self, n: int) -> Tensor:
+        return self.generator(torch.randn(n, self.latent_dim, device=self.device))
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
-        out = self.generate(n, generator)
+        """Data-space samples, from the averaged generator when there is one."""
+        net = self.generator_ema if self.generator_ema is not None else self.generator
+        z = torch.randn(n, self.latent_dim, generator=generator, device="cpu" if generator else self.device)
+        out = net(z.to(self.device))
         return ((out + 1) / 2).clamp(0, 1) if self.images else out
 
     def _noisy(self, x: Tensor) -> Tensor:
@@ -138,6 +152,8 @@ class GAN(GenerativeModule):
             optimizer.zero_grad()
             self.manual_backward(g_loss)
             optimizer.step()
+        if self.generator_ema is not None:
+            self.generator_ema.update_parameters(self.generator)
         self.g_steps += 1
         return {"g_loss": g_loss.detach()}
 

@@ -68,6 +68,15 @@ def load_data(datamodule: L.LightningDataModule) -> None:
     datamodule.setup("fit")
 
 
+def ddp_strategy_for(model: L.LightningModule, trainer_cfg: DictConfig) -> dict[str, str]:
+    """Models whose optimiser steps each use part of the parameters (a GAN's critic steps leave
+    G idle) declare `ddp_find_unused_parameters`; DDP then has to look for unused ones."""
+    strategy = str(trainer_cfg.get("strategy", "auto"))
+    if getattr(model, "ddp_find_unused_parameters", False) and strategy in ("ddp", "ddp_spawn", "ddp_fork"):
+        return {"strategy": f"{strategy}_find_unused_parameters_true"}
+    return {}
+
+
 def assemble(cfg: DictConfig) -> Run:
     """Everything up to `fit`: all config, data-shape and checkpoint errors surface here."""
     L.seed_everything(cfg.seed, workers=True)
@@ -80,7 +89,7 @@ def assemble(cfg: DictConfig) -> Run:
     config = OmegaConf.to_container(cfg, resolve=True)
     callbacks = [RunState(config), *build_all(cfg.get("callbacks"))]
     loggers = build_all(cfg.get("logger"))
-    trainer = build(cfg.trainer, callbacks=callbacks, logger=loggers or False)
+    trainer = build(cfg.trainer, callbacks=callbacks, logger=loggers or False, **ddp_strategy_for(model, cfg.trainer))
     for logger in trainer.loggers:
         logger.log_hyperparams(config)
     return Run(datamodule, model, trainer)
