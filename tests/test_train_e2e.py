@@ -48,6 +48,13 @@ def test_default_run_leaves_config_checkpoint_events_and_pngs(workdir, tmp_path)
     with Image.open(elsewhere / "grid.png") as image:
         assert image.size == (2 + 4 * 34, 2 + 4 * 34)  # 4×4 grid of 32-px digits with 2-px padding
 
+    walk = run_cli("sample", "ckpt=model.ckpt", "mode=interpolate", "steps=6", "n=12", "truncation=0.7", cwd=elsewhere)
+    assert walk.returncode == 0, walk.stderr[-2000:]
+    with Image.open(elsewhere / "model_interpolation-slerp_psi0.7_n12_seed0.png") as image:
+        assert image.size == (2 + 6 * 34, 2 + 2 * 34)  # 2 rows of 6 steps
+    bad = run_cli("sample", "ckpt=model.ckpt", "truncation=1.5", cwd=elsewhere)
+    assert bad.returncode == 2 and "truncation=1.5 must be in (0, 1]" in bad.stderr
+
 
 def test_autoencoder_sample_reconstructs_into_the_run_dir(workdir, tmp_path):
     out = tmp_path / "outputs"

@@ -1,8 +1,9 @@
 """What every genlab LightningModule shares: its data shape, optimiser factory and val metrics.
 
 Callbacks and `genlab sample` talk to models through a few optional methods, found by duck
-typing: `sample(n, generator)` (models with a prior), `reconstruct(x)` (models with an encoder),
-and `encode_mean(x)`/`decode(z)`/`latent_dim` (latent traversals). All return images in [0, 1].
+typing: `sample(n, generator)` and `decode(z)` with `latent_dim` (models with a N(0, I) prior:
+interpolation, truncation), `reconstruct(x)` (models with an encoder), and `encode_mean(x)`
+(latent traversals). All return images in [0, 1].
 """
 
 from collections.abc import Callable, Iterable, Sequence

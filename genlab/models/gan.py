@@ -106,12 +106,14 @@ class GAN(GenerativeModule):
     def generate(self, n: int) -> Tensor:
         return self.generator(torch.randn(n, self.latent_dim, device=self.device))
 
-    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
-        """Data-space samples, from the averaged generator when there is one."""
+    def decode(self, z: Tensor) -> Tensor:
+        """Data-space outputs for codes z, from the averaged generator when there is one."""
         net = self.generator_ema if self.generator_ema is not None else self.generator
-        z = torch.randn(n, self.latent_dim, generator=generator, device="cpu" if generator else self.device)
         out = net(z.to(self.device))
         return ((out + 1) / 2).clamp(0, 1) if self.images else out
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        return self.decode(torch.randn(n, self.latent_dim, generator=generator))
 
     def _noisy(self, x: Tensor) -> Tensor:
         sigma = self.instance_noise

@@ -50,8 +50,7 @@ class VAE(GenerativeModule):
         return self.decode(self.encode_mean(x))
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
-        z = torch.randn(n, self.latent_dim, generator=generator).to(self.device)
-        return self.decode(z)
+        return self.decode(torch.randn(n, self.latent_dim, generator=generator).to(self.device))
 
     def _terms(self, x: Tensor) -> dict[str, Tensor]:
         mu, logvar = self.encode(x)

@@ -1,7 +1,9 @@
 """`genlab sample ckpt=PATH n=64`: a PNG grid from a checkpoint file alone.
 
-Models with a prior draw `n` samples; autoencoders reconstruct `n` validation images (inputs
-above outputs), rebuilding the dataset from the config stored in the checkpoint.
+Models with a prior draw `n` samples (`truncation=ψ` pulls codes towards the mean), or with
+`mode=interpolate` walk from one random code to another in rows of `steps` images (`lerp` or
+`slerp`); autoencoders reconstruct `n` validation images (inputs above outputs), rebuilding the
+dataset from the config stored in the checkpoint.
 """
 
 import math
@@ -16,6 +18,7 @@ from torch import Tensor
 from torchvision.utils import make_grid, save_image
 
 from genlab.analysis.grids import inputs_above_outputs
+from genlab.analysis.interpolation import interpolation_grid, truncate
 from genlab.checkpoint import checkpoint_config, read_checkpoint, rebuild_model
 from genlab.errors import GenlabError
 from genlab.run.user_errors import exit_on_user_error
@@ -37,6 +40,27 @@ def validation_images(config: dict, n: int) -> Tensor:
     return torch.stack([dataset[i][0] for i in range(min(n, len(dataset)))])
 
 
+def prior_images(model, cfg: DictConfig) -> tuple[str, Tensor, int]:
+    """(file-name tag, images, images per row) for a model with a N(0, I) prior."""
+    if not 0 < cfg.truncation <= 1:
+        raise GenlabError(f"truncation={cfg.truncation} must be in (0, 1]; 1 means no truncation")
+    generator = torch.Generator().manual_seed(cfg.seed)
+    psi = "" if cfg.truncation == 1 else f"_psi{cfg.truncation:g}"
+    if cfg.mode == "grid":
+        z = truncate(torch.randn(cfg.n, model.latent_dim, generator=generator), cfg.truncation)
+        return f"samples{psi}", model.decode(z), cfg.nrow or math.ceil(math.sqrt(cfg.n))
+    if cfg.mode == "interpolate":
+        if cfg.interpolation not in ("lerp", "slerp") or cfg.steps < 2:
+            raise GenlabError(
+                f"interpolation={cfg.interpolation}, steps={cfg.steps}: use lerp or slerp with at least 2 steps"
+            )
+        rows = max(1, cfg.n // cfg.steps)
+        endpoints = truncate(torch.randn(2 * rows, model.latent_dim, generator=generator), cfg.truncation)
+        z = interpolation_grid(endpoints, cfg.steps, cfg.interpolation)
+        return f"interpolation-{cfg.interpolation}{psi}", model.decode(z), cfg.steps
+    raise GenlabError(f"mode={cfg.mode} is unknown; use grid or interpolate")
+
+
 def sample(cfg: DictConfig) -> Path:
     if cfg.ckpt is None:
         raise GenlabError("genlab sample needs ckpt=PATH (a .ckpt written by `genlab train`)")
@@ -49,8 +73,7 @@ def sample(cfg: DictConfig) -> Path:
         raise GenlabError(f"model '{model.model_name}' works on {list(model.data_shape)}-shaped points, not images")
     with torch.no_grad():
         if callable(getattr(model, "sample", None)):
-            kind, nrow = "samples", cfg.nrow or math.ceil(math.sqrt(cfg.n))
-            images = model.sample(cfg.n, generator=torch.Generator().manual_seed(cfg.seed))
+            kind, images, nrow = prior_images(model, cfg)
         elif callable(getattr(model, "reconstruct", None)):
             kind, nrow = "reconstructions", cfg.nrow or math.ceil(math.sqrt(2 * cfg.n))
             x = validation_images(checkpoint_config(checkpoint), cfg.n)
