@@ -71,10 +71,7 @@ class Autoencoder(GenerativeModule):
 
     def validation_step(self, batch: list[Tensor], batch_idx: int) -> None:
         x = batch[0]
-        out = self.decoder(self.encode(x))
-        recon = reconstruction_nll(out, x, self.loss_kind).mean()
-        self.log_terms("val", {"loss": recon, "recon": recon})
-        self.log_reconstruction("val", x, output_to_image(out, self.loss_kind))
+        self.validate_autoencoding(x, self.decoder(self.encode(x)), self.loss_kind)
         if self.corruption is not None:
             x_tilde = self.corruption(x)
             mse = torch.nn.functional.mse_loss

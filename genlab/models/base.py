@@ -14,6 +14,8 @@ import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
+from genlab.objectives.reconstruction import output_to_image, reconstruction_nll
+
 OptimizerFactory = Callable[[Iterable[torch.nn.Parameter]], Optimizer]
 
 
@@ -30,6 +32,12 @@ class GenerativeModule(L.LightningModule):
     def log_reconstruction(self, stage: str, x: Tensor, recon: Tensor) -> None:
         """Per-value MSE in data space, comparable across models and with the PCA baseline."""
         self.log(f"{stage}/mse", torch.nn.functional.mse_loss(recon, x), sync_dist=True)
+
+    def validate_autoencoding(self, x: Tensor, out: Tensor, loss_kind: str) -> None:
+        """Validation of a deterministic autoencoder: its reconstruction loss is `val/loss`."""
+        recon = reconstruction_nll(out, x, loss_kind).mean()
+        self.log_terms("val", {"loss": recon, "recon": recon})
+        self.log_reconstruction("val", x, output_to_image(out, loss_kind))
 
     def log_terms(self, stage: str, terms: dict[str, Tensor]) -> None:
         on_step = stage == "train"

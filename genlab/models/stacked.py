@@ -91,7 +91,4 @@ class StackedAutoencoder(GenerativeModule):
 
     def validation_step(self, batch: list[Tensor], batch_idx: int) -> None:
         x = batch[0]
-        logits = self._decode_logits(self.encode(x))
-        recon = reconstruction_nll(logits, x, self.loss_kind).mean()
-        self.log_terms("val", {"loss": recon, "recon": recon})
-        self.log_reconstruction("val", x, output_to_image(logits, self.loss_kind))
+        self.validate_autoencoding(x, self._decode_logits(self.encode(x)), self.loss_kind)
