@@ -1,0 +1,113 @@
+"""DCGAN training throughput: genlab (Lightning, manual optimisation) vs a plain PyTorch loop.
+
+Same networks (genlab.nn.gan), batch size, optimiser, objective and in-memory data, measured in
+one process, alternating, best of `--repeats`. Validation, checkpoints, logging and image
+callbacks are off on the genlab side so that the ratio measures the training step itself.
+
+    python scripts/bench_gan.py --batches 100 --image-size 32 --device cpu
+
+Prints images/s for both and the ratio genlab / plain (target ≥ 0.95).
+"""
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from hydra import compose, initialize_config_module
+
+from genlab.nn.gan import dcgan_discriminator, dcgan_generator
+from genlab.objectives.adversarial import OBJECTIVES
+from genlab.run import resolvers
+from genlab.run.train import assemble
+
+
+def genlab_run(args: argparse.Namespace, output_dir: Path) -> float:
+    overrides = [
+        "model=dcgan",
+        f"dataset.image_size={args.image_size}",
+        f"dataset.batch_size={args.batch_size}",
+        f"trainer.accelerator={args.device}",
+        f"trainer.max_steps={2 * args.batches}",  # a D and a G step per batch
+        "trainer.max_epochs=-1",
+        "+trainer.limit_val_batches=0",
+        "+trainer.enable_checkpointing=false",
+        "trainer.enable_progress_bar=false",
+        "trainer.enable_model_summary=false",
+        "callbacks=minimal",
+        "callbacks.checkpoint=null",
+        "logger=none",
+        f"paths.output_dir={output_dir}",
+    ]
+    with initialize_config_module("genlab.configs", version_base="1.3"):
+        cfg = compose("train", overrides=overrides)
+    run = assemble(cfg)
+    start = time.perf_counter()
+    run.trainer.fit(run.model, datamodule=run.datamodule)
+    _sync(args.device)
+    return args.batches * args.batch_size / (time.perf_counter() - start)
+
+
+def plain_run(args: argparse.Namespace, data: torch.Tensor) -> float:
+    device = torch.device("cuda" if args.device == "gpu" else "cpu")
+    shape = tuple(data.shape[1:])
+    g, d = dcgan_generator(shape, 100).to(device), dcgan_discriminator(shape).to(device)
+    opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    objective = OBJECTIVES["non_saturating"]
+    loader = torch.utils.data.DataLoader(data, batch_size=args.batch_size, shuffle=True, drop_last=True)
+    done = 0
+    start = time.perf_counter()
+    while done < args.batches:
+        for x in loader:
+            real = x.to(device) * 2 - 1
+            fake = g(torch.randn(len(real), 100, device=device)).detach()
+            d_loss = objective.discriminator(d(real), d(fake))
+            opt_d.zero_grad()
+            d_loss.backward()
+            opt_d.step()
+            g_loss = objective.generator(None, d(g(torch.randn(len(real), 100, device=device))))
+            opt_g.zero_grad()
+            g_loss.backward()
+            opt_g.step()
+            done += 1
+            if done == args.batches:
+                break
+    _sync(args.device)
+    return args.batches * args.batch_size / (time.perf_counter() - start)
+
+
+def _sync(device: str) -> None:
+    if device == "gpu":
+        torch.cuda.synchronize()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--batches", type=int, default=100)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--image-size", type=int, default=32)
+    parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu")
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args()
+    resolvers.register()
+
+    from genlab.data.digits import DigitsDataModule
+
+    digits = DigitsDataModule(name="digits", shape=(1, args.image_size, args.image_size), image_size=args.image_size)
+    data = digits.load_tensors()[0]
+    best = {"genlab": 0.0, "plain": 0.0}
+    with tempfile.TemporaryDirectory() as tmp:
+        for repeat in range(args.repeats):
+            torch.manual_seed(repeat)
+            best["plain"] = max(best["plain"], plain_run(args, data))
+            best["genlab"] = max(best["genlab"], genlab_run(args, Path(tmp) / str(repeat)))
+    print(f"device={args.device} image_size={args.image_size} batch_size={args.batch_size} batches={args.batches}")
+    print(f"plain PyTorch loop: {best['plain']:.1f} images/s")
+    print(f"genlab (Lightning): {best['genlab']:.1f} images/s")
+    print(f"ratio genlab/plain: {best['genlab'] / best['plain']:.3f}")
+
+
+if __name__ == "__main__":
+    main()
