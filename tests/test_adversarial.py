@@ -7,6 +7,7 @@ import pytest
 import torch
 from torch import nn
 
+from genlab.data.digits import DigitsDataModule
 from genlab.errors import GenlabError
 from genlab.metrics.modes import mode_coverage
 from genlab.nn.gan import apply_spectral_norm, dcgan_discriminator, dcgan_generator, mlp_discriminator
@@ -173,3 +174,35 @@ def test_trained_discriminator_approaches_the_optimal_one():
         learned = torch.sigmoid(d(x))
     optimal = torch.sigmoid(-2 * x.squeeze(1))
     assert (learned - optimal).abs().max() < 0.05, (learned - optimal).abs().max()  # measured: 0.008
+
+
+@pytest.fixture(scope="module")
+def digits_classifier() -> nn.Module:
+    """A small MLP trained on the 16-px digits (97% held-out accuracy at this seed)."""
+    torch.manual_seed(0)
+    dm = DigitsDataModule(name="digits", shape=(1, 16, 16), image_size=16, seed=0)
+    dm.setup()
+    x, y = (torch.stack(t) for t in zip(*(dm.train_set[i] for i in range(len(dm.train_set))), strict=True))
+    classifier = nn.Sequential(nn.Flatten(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    optimizer = torch.optim.Adam(classifier.parameters(), 1e-3)
+    for _ in range(400):
+        idx = torch.randint(len(x), (128,))
+        loss = nn.functional.cross_entropy(classifier(x[idx]), y[idx])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    xv, yv = (torch.stack(t) for t in zip(*(dm.val_set[i] for i in range(len(dm.val_set))), strict=True))
+    assert (classifier(xv).argmax(1) == yv).float().mean() > 0.9
+    return classifier.eval()
+
+
+@pytest.mark.slow
+def test_cgan_samples_show_the_conditioning_class(tmp_path, digits_classifier):
+    run = fit(["model=cgan", "dataset.image_size=16", "trainer.max_steps=2000", "trainer.max_epochs=1000"], tmp_path)
+    labels = torch.arange(10).repeat_interleave(50)
+    with torch.no_grad():
+        images = run.model.decode(torch.randn(500, run.model.latent_dim), labels)
+        accuracy = (digits_classifier(images).argmax(1) == labels).float().mean().item()
+    assert accuracy >= 0.7, accuracy  # measured: 0.89 (0.97 after 5000 steps)
+    grid = run.model.sample(64)
+    assert grid.shape == (60, 1, 16, 16) and run.model.grid_nrow(64) == 6  # one class per row

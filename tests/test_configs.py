@@ -68,6 +68,10 @@ def test_model_dataset_fast_dev_run(model, dataset, data_dir, tmp_path):
     if dataset == "image_folder":
         overrides.append(f"dataset.root={data_dir / 'celeba'}")
     cfg = compose_train(overrides, tmp_path)
+    if cfg.model.get("conditional") and cfg.dataset.get("num_classes") is None:
+        with pytest.raises(GenlabError, match="conditional but the dataset declares no num_classes"):
+            assemble(cfg)
+        return
     if needs_images(cfg.model) and len(cfg.dataset.shape) != 3:
         with pytest.raises(GenlabError, match=r"for .*toy2d"):
             assemble(cfg)

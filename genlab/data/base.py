@@ -25,7 +25,8 @@ class GenlabDataModule(L.LightningDataModule):
 
     Subclasses implement `_load()` returning (train, val) datasets whose items are
     `(x, label)` with x of the declared `shape`. `channels` is the configured channel count of
-    image datasets (None for point data); image folders convert files to it.
+    image datasets (None for point data); image folders convert files to it. `num_classes` is
+    set when labels are class indices (conditional models and classifiers rely on it).
     """
 
     def __init__(
@@ -33,6 +34,7 @@ class GenlabDataModule(L.LightningDataModule):
         name: str,
         shape: Sequence[int],
         channels: int | None = None,
+        num_classes: int | None = None,
         batch_size: int = 64,
         num_workers: int = 0,
         val_fraction: float = 0.1,
@@ -47,6 +49,7 @@ class GenlabDataModule(L.LightningDataModule):
         self.name = name
         self.shape = tuple(int(s) for s in shape)
         self.channels = channels
+        self.num_classes = num_classes
         self.batch_size = batch_size
         self.num_workers = num_workers
         self.val_fraction = val_fraction
@@ -62,7 +65,12 @@ class GenlabDataModule(L.LightningDataModule):
         if self.train_set is not None:
             return
         self.train_set, self.val_set = self._load()
-        x, _ = self.train_set[0]
+        x, label = self.train_set[0]
+        if self.num_classes is not None and (label.dim() != 0 or not 0 <= int(label) < self.num_classes):
+            raise GenlabError(
+                f"dataset '{self.name}' declares num_classes={self.num_classes} but its labels are not class "
+                f"indices in [0, {self.num_classes}); remove dataset.num_classes or fix the labels"
+            )
         if tuple(x.shape) != self.shape:
             raise GenlabError(
                 f"dataset '{self.name}' yields {_fmt(x.shape)} examples but its config declares "

@@ -48,7 +48,8 @@ def prior_images(model, cfg: DictConfig) -> tuple[str, Tensor, int]:
     psi = "" if cfg.truncation == 1 else f"_psi{cfg.truncation:g}"
     if cfg.mode == "grid":
         z = truncate(torch.randn(cfg.n, model.latent_dim, generator=generator), cfg.truncation)
-        return f"samples{psi}", model.decode(z), cfg.nrow or math.ceil(math.sqrt(cfg.n))
+        per_class = getattr(model, "grid_nrow", lambda n: None)(cfg.n)
+        return f"samples{psi}", model.decode(z), cfg.nrow or per_class or math.ceil(math.sqrt(cfg.n))
     if cfg.mode == "interpolate":
         if cfg.interpolation not in ("lerp", "slerp") or cfg.steps < 2:
             raise GenlabError(
@@ -57,7 +58,12 @@ def prior_images(model, cfg: DictConfig) -> tuple[str, Tensor, int]:
         rows = max(1, cfg.n // cfg.steps)
         endpoints = truncate(torch.randn(2 * rows, model.latent_dim, generator=generator), cfg.truncation)
         z = interpolation_grid(endpoints, cfg.steps, cfg.interpolation)
-        return f"interpolation-{cfg.interpolation}{psi}", model.decode(z), cfg.steps
+        num_classes = getattr(model, "num_classes", None)
+        if num_classes:  # each walk keeps one class: row i shows class i mod num_classes
+            images = model.decode(z, torch.arange(rows).repeat_interleave(cfg.steps) % num_classes)
+        else:
+            images = model.decode(z)
+        return f"interpolation-{cfg.interpolation}{psi}", images, cfg.steps
     raise GenlabError(f"mode={cfg.mode} is unknown; use grid or interpolate")
 
 
