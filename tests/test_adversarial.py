@@ -5,6 +5,7 @@ import math
 
 import pytest
 import torch
+from PIL import Image
 from torch import nn
 
 from genlab.data.digits import DigitsDataModule
@@ -13,7 +14,8 @@ from genlab.metrics.modes import mode_coverage
 from genlab.nn.gan import apply_spectral_norm, dcgan_discriminator, dcgan_generator, mlp_discriminator
 from genlab.objectives.adversarial import OBJECTIVES
 from genlab.objectives.discriminator_penalties import clip_weights, gradient_penalty, r1_penalty
-from tests.conftest import fit
+from genlab.run.train import assemble
+from tests.conftest import compose_train, fit
 
 REAL, FAKE = [2.0, -1.0], [0.5, -0.5]
 
@@ -206,3 +208,23 @@ def test_cgan_samples_show_the_conditioning_class(tmp_path, digits_classifier):
     assert accuracy >= 0.7, accuracy  # measured: 0.89 (0.97 after 5000 steps)
     grid = run.model.sample(64)
     assert grid.shape == (60, 1, 16, 16) and run.model.grid_nrow(64) == 6  # one class per row
+
+
+@pytest.mark.slow
+def test_dynamics_experiment_writes_frames_gif_and_mode_coverage(tmp_path):
+    overrides = [
+        "experiment=gan_8gaussians",
+        "trainer.max_epochs=2",
+        "dataset.n_samples=2000",
+        "logger=none",
+        "callbacks.progress=null",
+        "trainer.enable_progress_bar=false",
+    ]
+    run = assemble(compose_train(overrides, tmp_path))
+    run.trainer.fit(run.model, datamodule=run.datamodule)
+    frames = sorted((tmp_path / "images" / "dynamics").glob("step_*.png"))
+    assert len(frames) == 2
+    with Image.open(tmp_path / "images" / "dynamics.gif") as gif:
+        assert gif.n_frames == 2
+    metrics = run.trainer.callback_metrics
+    assert 0 <= metrics["val/modes_covered"] <= 8 and 0 <= metrics["val/high_quality"] <= 1

@@ -1,0 +1,92 @@
+"""The lecture's picture of GAN training on 2-D data: G transports noise onto the data while D's
+decision surface moves under it.
+
+Each validation epoch writes `images/dynamics/step_*.png` (D's output as a colour map, real
+points, generated points) and logs mode coverage (`val/modes_covered`, `val/high_quality`) when
+the dataset has known modes; at the end of training the frames become `images/dynamics.gif`.
+Acts for models with `sample` and `discriminator` on 2-D data, on global rank 0 only.
+"""
+
+from pathlib import Path
+
+import lightning as L
+import matplotlib
+import torch
+from PIL import Image
+
+from genlab.metrics.modes import mode_coverage
+
+matplotlib.use("Agg")
+from matplotlib import pyplot as plt
+
+
+class Dynamics2D(L.Callback):
+    def __init__(
+        self,
+        output_dir: str,
+        every_n_epochs: int = 1,
+        n_samples: int = 1000,
+        extent: float = 3.0,
+        radius: float = 0.2,
+        min_count: int = 20,
+        frame_ms: int = 300,
+    ) -> None:
+        self.output_dir = Path(output_dir)
+        self.every_n_epochs = every_n_epochs
+        self.n_samples = n_samples
+        self.extent = extent
+        self.radius = radius
+        self.min_count = min_count
+        self.frame_ms = frame_ms
+        self.frames: list[Path] = []
+
+    @staticmethod
+    def applies_to(pl_module: L.LightningModule) -> bool:
+        return tuple(getattr(pl_module, "data_shape", ())) == (2,) and hasattr(pl_module, "discriminator")
+
+    def on_validation_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        due = (trainer.current_epoch + 1) % self.every_n_epochs == 0
+        if trainer.sanity_checking or not due or not self.applies_to(pl_module):
+            return
+        with torch.no_grad():
+            fake = pl_module.sample(self.n_samples, generator=torch.Generator().manual_seed(0)).cpu()
+        modes = getattr(trainer.datamodule, "modes", None)
+        if modes is not None and len(modes):
+            coverage = mode_coverage(fake, modes, self.radius, self.min_count)
+            pl_module.log("val/modes_covered", float(coverage.modes_covered))
+            pl_module.log("val/high_quality", coverage.high_quality)
+        if trainer.is_global_zero:
+            self.frames.append(self.plot(trainer, pl_module, fake))
+
+    def plot(self, trainer: L.Trainer, pl_module: L.LightningModule, fake: torch.Tensor) -> Path:
+        axis = torch.linspace(-self.extent, self.extent, 120)
+        grid = torch.cartesian_prod(axis, axis)
+        with torch.no_grad():
+            surface = pl_module.discriminator(grid.to(pl_module.device)).cpu().view(120, 120).T
+        val_set = trainer.datamodule.val_set
+        real = torch.stack([val_set[i][0] for i in range(min(1000, len(val_set)))])
+        fig, ax = plt.subplots(figsize=(5, 5), dpi=80)
+        ax.imshow(surface, origin="lower", extent=(-self.extent, self.extent) * 2, cmap="coolwarm", alpha=0.8)
+        ax.scatter(real[:, 0], real[:, 1], s=3, c="black", label="data")
+        ax.scatter(fake[:, 0], fake[:, 1], s=3, c="gold", label="G(z)")
+        ax.set_xlim(-self.extent, self.extent)
+        ax.set_ylim(-self.extent, self.extent)
+        ax.set_title(f"{pl_module.model_name}, step {trainer.global_step} (colour: D)")
+        ax.legend(loc="upper right", fontsize=8)
+        path = self.output_dir / "images" / "dynamics" / f"step_{trainer.global_step:07d}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path)
+        plt.close(fig)
+        return path
+
+    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if not trainer.is_global_zero or not self.frames:
+            return
+        images = [Image.open(p).convert("P", palette=Image.ADAPTIVE) for p in self.frames]
+        images[0].save(
+            self.output_dir / "images" / "dynamics.gif",
+            save_all=True,
+            append_images=images[1:],
+            duration=self.frame_ms,
+            loop=0,
+        )
