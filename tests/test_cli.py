@@ -97,3 +97,8 @@ def test_resume_needs_a_run_directory(workdir, tmp_path):
     result = run_cli("train", f"resume={tmp_path}", cwd=workdir)
     assert_clean_error(result, "config.yaml not found", "run directory written by `genlab train`")
     assert run_dirs(tmp_path) == [] and not list(Path(workdir).iterdir())
+
+
+def test_gradient_clipping_is_refused_for_gans(workdir, tmp_path):
+    result = run_cli("train", "model=gan", "trainer.gradient_clip_val=1.0", cwd=workdir, output_root=tmp_path / "o")
+    assert_clean_error(result, "trainer.gradient_clip_val=1.0 cannot apply to 'gan'", "model.clip")

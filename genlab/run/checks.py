@@ -46,3 +46,12 @@ def check_model_fits_data(model: Any, datamodule: Any) -> None:
             f"'{datamodule.name}' yields {_fmt(datamodule.shape)}; drop the model.data_shape override "
             "(it follows ${dataset.shape}) or pick a matching dataset"
         )
+
+
+def check_trainer_fits_model(model: Any, trainer_cfg: DictConfig) -> None:
+    """Lightning cannot clip gradients for models that step their own optimisers (GANs)."""
+    if not model.automatic_optimization and trainer_cfg.get("gradient_clip_val"):
+        raise GenlabError(
+            f"trainer.gradient_clip_val={trainer_cfg.gradient_clip_val} cannot apply to '{model.model_name}', "
+            "which steps its own optimisers; remove it (WGAN-style weight clipping is model.clip)"
+        )

@@ -18,7 +18,12 @@ from omegaconf import DictConfig, OmegaConf
 from genlab.callbacks.run_state import RunState
 from genlab.errors import GenlabError, find_user_error
 from genlab.run import resolvers
-from genlab.run.checks import check_model_fits_data, check_resume_checkpoint, refuse_multirun_with_popen_ddp
+from genlab.run.checks import (
+    check_model_fits_data,
+    check_resume_checkpoint,
+    check_trainer_fits_model,
+    refuse_multirun_with_popen_ddp,
+)
 from genlab.run.resume import resume_args, split_resume
 from genlab.run.user_errors import exit_on_user_error
 
@@ -85,6 +90,7 @@ def assemble(cfg: DictConfig) -> Run:
     load_data(datamodule)
     model = build(cfg.model)
     check_model_fits_data(model, datamodule)
+    check_trainer_fits_model(model, cfg.trainer)
 
     config = OmegaConf.to_container(cfg, resolve=True)
     callbacks = [RunState(config), *build_all(cfg.get("callbacks"))]
