@@ -19,35 +19,27 @@ def _with_label(x: Tensor, y: Tensor, num_classes: int) -> Tensor:
     return torch.cat([x, code], dim=1)
 
 
-class ConditionalGenerator(nn.Module):
+class LabelConditioned(nn.Module):
+    """`net` applied to its input with the one-hot label appended (z for G, x for D)."""
+
     def __init__(self, net: nn.Module, num_classes: int) -> None:
         super().__init__()
         self.net = net
         self.num_classes = num_classes
 
-    def forward(self, z: Tensor, y: Tensor) -> Tensor:
-        return self.net(_with_label(z, y, self.num_classes))
-
-
-class ConditionalDiscriminator(nn.Module):
-    def __init__(self, net: nn.Module, num_classes: int) -> None:
-        super().__init__()
-        self.net = net
-        self.num_classes = num_classes
-
-    def forward(self, x: Tensor, y: Tensor) -> Tensor:
-        return self.net(_with_label(x, y, self.num_classes))
+    def forward(self, inputs: Tensor, y: Tensor) -> Tensor:
+        return self.net(_with_label(inputs, y, self.num_classes))
 
 
 def conditional_generator(
     factory: Callable[[Sequence[int], int], nn.Module], data_shape: Sequence[int], latent_dim: int, num_classes: int
-) -> ConditionalGenerator:
-    return ConditionalGenerator(factory(data_shape, latent_dim + num_classes), num_classes)
+) -> LabelConditioned:
+    return LabelConditioned(factory(data_shape, latent_dim + num_classes), num_classes)
 
 
 def conditional_discriminator(
     factory: Callable[[Sequence[int]], nn.Module], data_shape: Sequence[int], num_classes: int
-) -> ConditionalDiscriminator:
+) -> LabelConditioned:
     shape = [int(s) for s in data_shape]
     shape[0] += num_classes
-    return ConditionalDiscriminator(factory(shape), num_classes)
+    return LabelConditioned(factory(shape), num_classes)
