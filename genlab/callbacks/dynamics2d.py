@@ -14,6 +14,7 @@ import matplotlib
 import torch
 from PIL import Image
 
+from genlab.data.base import first_examples
 from genlab.metrics.modes import mode_coverage
 
 matplotlib.use("Agg")
@@ -63,8 +64,7 @@ class Dynamics2D(L.Callback):
         grid = torch.cartesian_prod(axis, axis)
         with torch.no_grad():
             surface = pl_module.discriminator(grid.to(pl_module.device)).cpu().view(120, 120).T
-        val_set = trainer.datamodule.val_set
-        real = torch.stack([val_set[i][0] for i in range(min(1000, len(val_set)))])
+        real = first_examples(trainer.datamodule.val_set, 1000)
         fig, ax = plt.subplots(figsize=(5, 5), dpi=80)
         ax.imshow(surface, origin="lower", extent=(-self.extent, self.extent) * 2, cmap="coolwarm", alpha=0.8)
         ax.scatter(real[:, 0], real[:, 1], s=3, c="black", label="data")

@@ -71,7 +71,7 @@ class SampleGrid(ImageGridCallback):
     def make_images(self, pl_module: L.LightningModule) -> tuple[Tensor, int]:
         generator = torch.Generator().manual_seed(self.seed)
         images = pl_module.sample(self.n, generator=generator)
-        nrow = getattr(pl_module, "grid_nrow", lambda n: None)(self.n) or int(self.n**0.5)
+        nrow = pl_module.grid_nrow(self.n) or int(self.n**0.5)
         return images, nrow
 
 

@@ -1,13 +1,9 @@
 """Logs `val/pca_mse` beside the model's `val/mse`: PCA with as many components as latents."""
 
 import lightning as L
-import torch
 
+from genlab.data.base import first_examples
 from genlab.metrics.pca import pca_reconstruction_mse
-
-
-def _stack(dataset, limit: int) -> torch.Tensor:
-    return torch.stack([dataset[i][0] for i in range(min(limit, len(dataset)))])
 
 
 class PCABaseline(L.Callback):
@@ -20,8 +16,8 @@ class PCABaseline(L.Callback):
         latent_dim = getattr(pl_module, "latent_dim", None)
         if latent_dim is None or not hasattr(pl_module, "reconstruct") or datamodule is None:
             return
-        train = _stack(datamodule.train_set, self.max_examples).numpy()
-        val = _stack(datamodule.val_set, self.max_examples).numpy()
+        train = first_examples(datamodule.train_set, self.max_examples).numpy()
+        val = first_examples(datamodule.val_set, self.max_examples).numpy()
         self.mse = pca_reconstruction_mse(train, val, latent_dim)
 
     def on_validation_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:

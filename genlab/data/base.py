@@ -127,6 +127,11 @@ class TensorDataModule(GenlabDataModule):
         return train, val
 
 
+def first_examples(dataset: Dataset, n: int) -> Tensor:
+    """The inputs of the first `n` examples, stacked (for baselines, plots and grids, not training)."""
+    return torch.stack([dataset[i][0] for i in range(min(n, len(dataset)))])
+
+
 def resize(x: Tensor, size: int) -> Tensor:
     """Resize a batch of images once at load time (antialiased when shrinking)."""
     if x.shape[-1] == size and x.shape[-2] == size:

@@ -29,6 +29,10 @@ class GenerativeModule(L.LightningModule):
     def configure_optimizers(self) -> Optimizer:
         return self.optimizer_factory(self.parameters())
 
+    def grid_nrow(self, n: int) -> int | None:
+        """Images per row that suit this model's sample grids; None: the caller's default (√n)."""
+        return None
+
     def log_reconstruction(self, stage: str, x: Tensor, recon: Tensor) -> None:
         """Per-value MSE in data space, comparable across models and with the PCA baseline."""
         self.log(f"{stage}/mse", torch.nn.functional.mse_loss(recon, x), sync_dist=True)

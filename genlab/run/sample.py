@@ -20,6 +20,7 @@ from torchvision.utils import make_grid, save_image
 from genlab.analysis.grids import inputs_above_outputs
 from genlab.analysis.interpolation import interpolation_grid, truncate
 from genlab.checkpoint import checkpoint_config, read_checkpoint, rebuild_model
+from genlab.data.base import first_examples
 from genlab.errors import GenlabError
 from genlab.run.user_errors import exit_on_user_error
 
@@ -36,8 +37,7 @@ def validation_images(config: dict, n: int) -> Tensor:
     datamodule = instantiate(config["dataset"])
     datamodule.prepare_data()
     datamodule.setup("validate")
-    dataset = datamodule.val_set
-    return torch.stack([dataset[i][0] for i in range(min(n, len(dataset)))])
+    return first_examples(datamodule.val_set, n)
 
 
 def prior_images(model, cfg: DictConfig) -> tuple[str, Tensor, int]:
@@ -48,8 +48,7 @@ def prior_images(model, cfg: DictConfig) -> tuple[str, Tensor, int]:
     psi = "" if cfg.truncation == 1 else f"_psi{cfg.truncation:g}"
     if cfg.mode == "grid":
         z = truncate(torch.randn(cfg.n, model.latent_dim, generator=generator), cfg.truncation)
-        per_class = getattr(model, "grid_nrow", lambda n: None)(cfg.n)
-        return f"samples{psi}", model.decode(z), cfg.nrow or per_class or math.ceil(math.sqrt(cfg.n))
+        return f"samples{psi}", model.decode(z), cfg.nrow or model.grid_nrow(cfg.n) or math.ceil(math.sqrt(cfg.n))
     if cfg.mode == "interpolate":
         if cfg.interpolation not in ("lerp", "slerp") or cfg.steps < 2:
             raise GenlabError(
