@@ -4,15 +4,13 @@ combinations that cannot work) fails with a clear message before training."""
 from importlib.resources import files
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from genlab.errors import GenlabError
 from genlab.run.listing import collect
 from genlab.run.train import assemble
 from tests.conftest import compose_train
-from tests.test_data import fake_mnist
+from tests.test_data import fake_celeba, fake_mnist
 
 GROUPS = collect(files("genlab.configs"))
 MODELS = sorted(GROUPS["model"])
@@ -32,15 +30,7 @@ def data_dir(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("data")
     fake_mnist(root / "MNIST" / "raw", n_train=300, n_test=20)
     fake_mnist(root / "FashionMNIST" / "raw", n_train=300, n_test=20)
-    rng = np.random.default_rng(0)
-    celeba = root / "celeba" / "img_align_celeba"
-    celeba.mkdir(parents=True)
-    lines = []
-    for i in range(40):
-        name = f"{i + 1:06d}.jpg"
-        Image.fromarray(rng.integers(0, 255, (218, 178, 3), dtype=np.uint8)).save(celeba / name)
-        lines.append(f"{name} {0 if i < 30 else 1}")
-    (root / "celeba" / "list_eval_partition.txt").write_text("\n".join(lines) + "\n")
+    fake_celeba(root)
     return root
 
 

@@ -79,6 +79,19 @@ def fake_mnist(directory: Path, n_train: int = 40, n_test: int = 10, gz: bool = 
         write_idx(directory / f"{split}-labels-idx1-ubyte{suffix}", rng.integers(0, 10, (n,)))
 
 
+def fake_celeba(data_dir: Path, n: int = 40, n_train: int = 30) -> None:
+    """Random 178×218 JPEGs in the public aligned-CelebA layout, with its partition file."""
+    images = data_dir / "celeba" / "img_align_celeba"
+    images.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    lines = []
+    for i in range(n):
+        name = f"{i + 1:06d}.jpg"
+        Image.fromarray(rng.integers(0, 255, (218, 178, 3), dtype=np.uint8)).save(images / name)
+        lines.append(f"{name} {0 if i < n_train else 1}")
+    (data_dir / "celeba" / "list_eval_partition.txt").write_text("\n".join(lines) + "\n")
+
+
 @pytest.mark.parametrize(("layout", "gz"), [("FashionMNIST/raw", True), (".", True), ("FashionMNIST/raw", False)])
 def test_local_raw_files_load_without_download(tmp_path, layout, gz):
     fake_mnist(tmp_path / layout, gz=gz)

@@ -6,9 +6,11 @@ import subprocess
 
 import pytest
 import torch
+from PIL import Image
 
 from tests.conftest import GENLAB, run_cli, run_dirs
 from tests.e2e import load, scalar_steps, tensorboard_tags
+from tests.test_data import fake_celeba
 
 pytestmark = pytest.mark.slow
 QUICK = ["trainer.max_epochs=2", "callbacks.progress=null"]
@@ -101,6 +103,21 @@ def test_two_process_ddp_dcgan_run(workdir, tmp_path):
     per_rank = (1617 // 2) // 64
     assert load(run / "checkpoints" / "last.ckpt")["global_step"] == 2 * per_rank * 2  # a D and a G step per batch
     assert len(list((run / "images" / "samples").glob("*.png"))) == 2
+
+
+def test_dcgan_on_a_local_celeba_folder(workdir, tmp_path):
+    """`genlab train model=dcgan dataset=celeba` on the public aligned-CelebA layout, no network."""
+    fake_celeba(tmp_path / "data")
+    small = ["model.generator.width=8", "model.discriminator.width=8", "dataset.batch_size=8", "dataset.num_workers=0"]
+    args = ["model=dcgan", "dataset=celeba", f"paths.data_dir={tmp_path / 'data'}", *small, *QUICK]
+    result = run_cli("train", *args, cwd=workdir, output_root=tmp_path / "outputs")
+    assert result.returncode == 0, result.stderr[-3000:]
+    (run,) = run_dirs(tmp_path / "outputs")
+    assert run.parent.name == "dcgan-celeba"
+    assert load(run / "checkpoints" / "last.ckpt")["global_step"] == 2 * 2 * (30 // 8)  # D + G step per batch
+    (grid,) = sorted((run / "images" / "samples").glob("*.png"))[-1:]
+    with Image.open(grid) as image:
+        assert image.mode == "RGB" and image.width > 8 * 64  # 8 columns of 64-px faces
 
 
 def test_resume_equals_uninterrupted_training(workdir, tmp_path):

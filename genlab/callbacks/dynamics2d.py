@@ -4,7 +4,7 @@ decision surface moves under it.
 Each validation epoch writes `images/dynamics/step_*.png` (D's output as a colour map, real
 points, generated points) and logs mode coverage (`val/modes_covered`, `val/high_quality`) when
 the dataset has known modes; at the end of training the frames become `images/dynamics.gif`.
-Acts for models with `sample` and `discriminator` on 2-D data, on global rank 0 only.
+Acts for models with `sample` and `score` (D's output on a point) on 2-D data, on global rank 0 only.
 """
 
 from pathlib import Path
@@ -43,7 +43,7 @@ class Dynamics2D(L.Callback):
 
     @staticmethod
     def applies_to(pl_module: L.LightningModule) -> bool:
-        return tuple(getattr(pl_module, "data_shape", ())) == (2,) and hasattr(pl_module, "discriminator")
+        return tuple(getattr(pl_module, "data_shape", ())) == (2,) and callable(getattr(pl_module, "score", None))
 
     def on_validation_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         due = (trainer.current_epoch + 1) % self.every_n_epochs == 0
@@ -63,10 +63,12 @@ class Dynamics2D(L.Callback):
         axis = torch.linspace(-self.extent, self.extent, 120)
         grid = torch.cartesian_prod(axis, axis)
         with torch.no_grad():
-            surface = pl_module.discriminator(grid.to(pl_module.device)).cpu().view(120, 120).T
+            surface = pl_module.score(grid.to(pl_module.device))
         real = first_examples(trainer.datamodule.val_set, 1000)
         fig, ax = plt.subplots(figsize=(5, 5), dpi=80)
-        ax.imshow(surface, origin="lower", extent=(-self.extent, self.extent) * 2, cmap="coolwarm", alpha=0.8)
+        if surface is not None:  # D that needs labels or codes beside x has no single surface
+            image = surface.cpu().view(120, 120).T
+            ax.imshow(image, origin="lower", extent=(-self.extent, self.extent) * 2, cmap="coolwarm", alpha=0.8)
         ax.scatter(real[:, 0], real[:, 1], s=3, c="black", label="data")
         ax.scatter(fake[:, 0], fake[:, 1], s=3, c="gold", label="G(z)")
         ax.set_xlim(-self.extent, self.extent)

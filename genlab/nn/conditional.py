@@ -1,45 +1,38 @@
-"""Label conditioning for any generator/discriminator factory (Mirza & Osindero's cGAN).
+"""Discriminators that judge an input together with a code vector.
 
-G sees [z, onehot(y)]; D sees the one-hot label appended to its input: as extra constant
-channels for images, as extra coordinates for vectors. The wrapped networks are built by the
-usual factories with the enlarged input, so MLP and DCGAN nets condition the same way.
+cGAN's D sees (x, onehot(y)) (Mirza & Osindero); BiGAN's D sees (x, z) pairs (Donahue et al.).
+Both append the code to the input: as constant extra channels for images, as extra coordinates
+for vectors, so any discriminator factory (MLP, DCGAN) is reused with a wider input. Generators
+need no wrapper: their code is simply concatenated to z by the model.
 """
 
 from collections.abc import Callable, Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 
-def _with_label(x: Tensor, y: Tensor, num_classes: int) -> Tensor:
-    code = F.one_hot(y, num_classes).to(x.dtype)
+def append_code(x: Tensor, code: Tensor) -> Tensor:
+    code = code.to(x.dtype)
     if x.dim() == 4:
         code = code[:, :, None, None].expand(-1, -1, *x.shape[2:])
     return torch.cat([x, code], dim=1)
 
 
-class LabelConditioned(nn.Module):
-    """`net` applied to its input with the one-hot label appended (z for G, x for D)."""
+class CodeConditioned(nn.Module):
+    """`net` applied to its input with a code vector appended."""
 
-    def __init__(self, net: nn.Module, num_classes: int) -> None:
+    def __init__(self, net: nn.Module) -> None:
         super().__init__()
         self.net = net
-        self.num_classes = num_classes
 
-    def forward(self, inputs: Tensor, y: Tensor) -> Tensor:
-        return self.net(_with_label(inputs, y, self.num_classes))
-
-
-def conditional_generator(
-    factory: Callable[[Sequence[int], int], nn.Module], data_shape: Sequence[int], latent_dim: int, num_classes: int
-) -> LabelConditioned:
-    return LabelConditioned(factory(data_shape, latent_dim + num_classes), num_classes)
+    def forward(self, inputs: Tensor, code: Tensor) -> Tensor:
+        return self.net(append_code(inputs, code))
 
 
-def conditional_discriminator(
-    factory: Callable[[Sequence[int]], nn.Module], data_shape: Sequence[int], num_classes: int
-) -> LabelConditioned:
+def code_conditioned_discriminator(
+    factory: Callable[..., nn.Module], data_shape: Sequence[int], code_dim: int, **kwargs
+) -> CodeConditioned:
     shape = [int(s) for s in data_shape]
-    shape[0] += num_classes
-    return LabelConditioned(factory(shape), num_classes)
+    shape[0] += code_dim
+    return CodeConditioned(factory(shape, **kwargs))

@@ -64,9 +64,15 @@ def mlp_generator(data_shape: Sequence[int], latent_dim: int, hidden: Sequence[i
     return nn.Sequential(mlp([latent_dim, *(int(h) for h in hidden), math.prod(shape)]), out, Reshape(*shape))
 
 
-def mlp_discriminator(data_shape: Sequence[int], hidden: Sequence[int] = (256, 256)) -> nn.Module:
-    dims = [math.prod(int(s) for s in data_shape), *(int(h) for h in hidden), 1]
-    return nn.Sequential(nn.Flatten(), mlp(dims, partial(nn.LeakyReLU, 0.2)), nn.Flatten(0))
+def _output_layout(outputs: int) -> nn.Module:
+    """One output per example as shape (N,); several (auxiliary heads, encoders) as (N, outputs)."""
+    return nn.Flatten(0) if outputs == 1 else nn.Flatten(1)
+
+
+def mlp_discriminator(data_shape: Sequence[int], hidden: Sequence[int] = (256, 256), outputs: int = 1) -> nn.Module:
+    """`outputs` > 1 adds heads sharing the body (ACGAN's classifier, InfoGAN's Q, BiGAN's encoder)."""
+    dims = [math.prod(int(s) for s in data_shape), *(int(h) for h in hidden), outputs]
+    return nn.Sequential(nn.Flatten(), mlp(dims, partial(nn.LeakyReLU, 0.2)), _output_layout(outputs))
 
 
 def dcgan_generator(data_shape: Sequence[int], latent_dim: int, width: int = 64) -> nn.Module:
@@ -91,8 +97,11 @@ def dcgan_generator(data_shape: Sequence[int], latent_dim: int, width: int = 64)
     return generator
 
 
-def dcgan_discriminator(data_shape: Sequence[int], width: int = 64, batch_norm: bool = True) -> nn.Module:
-    """`batch_norm=False` for critics with a gradient penalty, which must treat examples independently."""
+def dcgan_discriminator(
+    data_shape: Sequence[int], width: int = 64, batch_norm: bool = True, outputs: int = 1
+) -> nn.Module:
+    """`batch_norm=False` for critics with a gradient penalty, which must treat examples independently;
+    `outputs` as in `mlp_discriminator`."""
     channels, stages = _dcgan_stages(data_shape)
     layers: list[nn.Module] = [nn.Conv2d(channels, width, 4, stride=2, padding=1), nn.LeakyReLU(0.2)]
     c = width
@@ -102,7 +111,7 @@ def dcgan_discriminator(data_shape: Sequence[int], width: int = 64, batch_norm: 
             layers.append(nn.BatchNorm2d(num_features=c * 2))
         layers.append(nn.LeakyReLU(0.2))
         c *= 2
-    layers += [nn.Conv2d(c, 1, 4, stride=1, padding=0), nn.Flatten(0)]
+    layers += [nn.Conv2d(c, outputs, 4, stride=1, padding=0), _output_layout(outputs)]
     discriminator = nn.Sequential(*layers)
     dcgan_init(discriminator)
     return discriminator

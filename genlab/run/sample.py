@@ -57,9 +57,9 @@ def prior_images(model, cfg: DictConfig) -> tuple[str, Tensor, int]:
         rows = max(1, cfg.n // cfg.steps)
         endpoints = truncate(torch.randn(2 * rows, model.latent_dim, generator=generator), cfg.truncation)
         z = interpolation_grid(endpoints, cfg.steps, cfg.interpolation)
-        num_classes = getattr(model, "num_classes", None)
-        if num_classes:  # each walk keeps one class: row i shows class i mod num_classes
-            images = model.decode(z, torch.arange(rows).repeat_interleave(cfg.steps) % num_classes)
+        row_classes = getattr(model, "row_classes", None)
+        if row_classes:  # each walk keeps one category: row i shows category i mod row_classes
+            images = model.decode(z, torch.arange(rows).repeat_interleave(cfg.steps) % row_classes)
         else:
             images = model.decode(z)
         return f"interpolation-{cfg.interpolation}{psi}", images, cfg.steps
