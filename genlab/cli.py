@@ -15,6 +15,10 @@ SUBCOMMAND_ENV = "GENLAB_SUBCOMMAND"
 COMMANDS = {
     "train": ("genlab.run.train", "train a model (Hydra overrides, -m for sweeps, resume=RUN_DIR)"),
     "sample": ("genlab.run.sample", "write a PNG grid from a checkpoint: ckpt=PATH n=64 [out=FILE]"),
+    "eval": (
+        "genlab.run.evaluate",
+        "FID/KID/IS of a checkpoint: ckpt=PATH metrics=[fid,kid,is] n=10000",
+    ),
     "list": ("genlab.run.listing", "list config groups and their options: genlab list [group]"),
 }
 
@@ -29,6 +33,7 @@ examples:
   genlab train -m model=vae,beta_vae model.latent_dim=2,8,32
   genlab train resume=outputs/vae-digits/<stamp>
   genlab sample ckpt=outputs/vae-digits/<stamp>/checkpoints/last.ckpt n=64
+  genlab eval ckpt=.../last.ckpt extractor=domain classifier=.../classifier/last.ckpt n=2000
   genlab list model
 
 `genlab <command> --help` shows that command's options (for train: Hydra's help).

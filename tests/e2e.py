@@ -12,10 +12,18 @@ def tensorboard_tags(run_dir: Path) -> dict[str, list[str]]:
     return events.Tags()
 
 
-def scalar_steps(run_dir: Path, tag: str) -> list[int]:
+def _scalars(run_dir: Path, tag: str) -> list:
     events = EventAccumulator(str(run_dir / "tensorboard"), size_guidance={"scalars": 0})
     events.Reload()
-    return [e.step for e in events.Scalars(tag)]
+    return events.Scalars(tag)
+
+
+def scalar_steps(run_dir: Path, tag: str) -> list[int]:
+    return [e.step for e in _scalars(run_dir, tag)]
+
+
+def scalar_values(run_dir: Path, tag: str) -> list[float]:
+    return [e.value for e in _scalars(run_dir, tag)]
 
 
 def load(path: Path) -> dict:

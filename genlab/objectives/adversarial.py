@@ -84,14 +84,16 @@ class Objective:
     discriminator: Loss
     generator: Loss
     needs_real_for_generator: bool = False  # relativistic objectives compare with D(x) in the G step
+    # D's output above which it calls an input real (None: no absolute decision, e.g. a critic)
+    decision_threshold: float | None = None
 
 
 OBJECTIVES = {
-    "minimax": Objective(minimax_d, minimax_g),
-    "non_saturating": Objective(minimax_d, non_saturating_g),
+    "minimax": Objective(minimax_d, minimax_g, decision_threshold=0.0),
+    "non_saturating": Objective(minimax_d, non_saturating_g, decision_threshold=0.0),
     "wasserstein": Objective(wasserstein_d, critic_g),
-    "hinge": Objective(hinge_d, critic_g),
-    "least_squares": Objective(least_squares_d, least_squares_g),
+    "hinge": Objective(hinge_d, critic_g, decision_threshold=0.0),
+    "least_squares": Objective(least_squares_d, least_squares_g, decision_threshold=0.5),
     "relativistic": Objective(relativistic_d, relativistic_g, needs_real_for_generator=True),
     "relativistic_average": Objective(relativistic_average_d, relativistic_average_g, needs_real_for_generator=True),
 }

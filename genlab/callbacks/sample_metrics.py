@@ -1,0 +1,196 @@
+"""FID/KID/IS while training, plus cheap collapse alarms.
+
+Every `every_n_epochs` validation epochs, each rank generates its share of `n` samples (the EMA
+generator where the model has one), torchmetrics synchronises the statistics across ranks, and
+the scores are logged to TensorBoard as `metrics/<metric>[<extractor>]` and appended, each with
+its protocol card, to `metrics.csv` and `metrics.jsonl` in the run directory. The checkpoint
+with the lowest FID so far is kept as `checkpoints/best-fid.ckpt` (GANs often get worse late).
+
+Alarms, each logged and warned about in one line when it trips:
+- diversity: mean pairwise feature distance of samples relative to that of real images
+  (`metrics/diversity`; a collapsed generator's samples are close to each other);
+- discriminator saturation: D's accuracy on real vs generated images (`metrics/d_accuracy`),
+  for objectives with a decision threshold; near 1, G's gradients vanish;
+- gradient norms of each sub-network (`train/grad_norm/<name>`), non-finite ones warned about.
+"""
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import lightning as L
+import torch
+from lightning.pytorch.utilities import rank_zero_warn
+from torch import Tensor
+
+from genlab.data.base import first_examples
+from genlab.metrics.evaluation import protocol_card, reference_features, score_samples, split_of, to_device
+from genlab.metrics.extractors import build_extractor, check_input_shape
+from genlab.metrics.scores import Scores, ScoreSettings, check_metric_names, check_sample_counts
+
+
+def mean_pairwise_distance(features: Tensor, limit: int = 500) -> float:
+    x = features[:limit].double()
+    return float(torch.cdist(x, x).sum() / max(1, len(x) * (len(x) - 1)))
+
+
+class SampleMetrics(L.Callback):
+    def __init__(
+        self,
+        output_dir: str,
+        metrics: list[str] = ("fid",),
+        extractor: str = "domain",
+        classifier: str | None = None,
+        resize: str = "antialias",
+        inception_weights: str | None = None,
+        n: int = 1000,
+        n_real: int | None = None,
+        split: str = "train",
+        every_n_epochs: int = 1,
+        batch_size: int = 250,
+        kid_subset_size: int = 100,
+        kid_subsets: int = 50,
+        is_splits: int = 10,
+        allow_few_samples: bool = False,
+        cache_dir: str = "~/.cache/genlab/features",
+        seed: int = 0,
+        best_checkpoint: bool = True,
+        diversity_alarm: float = 0.5,
+        saturation_alarm: float = 0.99,
+    ) -> None:
+        self.output_dir = Path(output_dir)
+        self.names = check_metric_names(list(metrics))
+        self.extractor_kind, self.classifier = extractor, classifier
+        self.resize, self.inception_weights = resize, inception_weights
+        self.n, self.n_real, self.split = n, n_real, split
+        self.every_n_epochs, self.batch_size = every_n_epochs, batch_size
+        self.settings = ScoreSettings(kid_subset_size, kid_subsets, is_splits, allow_few_samples)
+        self.cache_dir, self.seed = cache_dir, seed
+        self.best_checkpoint = best_checkpoint
+        self.diversity_alarm, self.saturation_alarm = diversity_alarm, saturation_alarm
+        self.best_fid = math.inf
+        self.extractor = None
+        self.real: Tensor | None = None
+        self.real_diversity = 0.0
+
+    def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
+        """Everything that can fail (extractor, counts) fails here, before the first step."""
+        datamodule = trainer.datamodule
+        self.extractor = build_extractor(
+            self.extractor_kind, datamodule.name, self.classifier, self.resize, self.inception_weights
+        )
+        check_input_shape(self.extractor, pl_module.data_shape)
+        self.n_real = min(self.n_real or self.n, len(split_of(datamodule, self.split)))
+        check_sample_counts(self.names, self.n_real, self.n, self.extractor.num_features, self.settings)
+
+    def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        to_device(self.extractor, pl_module.device)
+        args = (trainer.datamodule, self.split, self.n_real, self.extractor, self.batch_size, pl_module.device)
+        if trainer.is_global_zero:  # one rank fills the cache, the others then read it
+            reference_features(*args, self.cache_dir)
+        trainer.strategy.barrier()
+        real, _ = reference_features(*args, self.cache_dir)
+        self.real_diversity = mean_pairwise_distance(real)
+        self.real = real[trainer.global_rank :: trainer.world_size]
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        if trainer.global_step % max(1, trainer.log_every_n_steps) != 0:
+            return
+        for name, child in pl_module.named_children():
+            grads = [p.grad.detach().flatten() for p in child.parameters() if p.grad is not None]
+            if not grads or name.endswith("_ema"):
+                continue
+            norm = float(torch.linalg.vector_norm(torch.cat(grads)))
+            pl_module.log(f"train/grad_norm/{name}", norm)
+            if not math.isfinite(norm):
+                rank_zero_warn(f"genlab: non-finite gradient norm in {name} at step {trainer.global_step}")
+
+    def on_validation_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        due = (trainer.current_epoch + 1) % self.every_n_epochs == 0
+        if trainer.sanity_checking or not due or self.real is None:
+            return
+        was_training = pl_module.training
+        pl_module.eval()
+        scores = Scores(self.names, self.extractor.num_features, num_classes=0, settings=self.settings)
+        scores.to(pl_module.device)
+        torch.manual_seed(self.seed)  # KID's subsets and IS's split order: the same on every rank
+        scores.update_real(self.real.to(pl_module.device))
+        share = len(range(trainer.global_rank, self.n, trainer.world_size))
+        generator = torch.Generator().manual_seed(self.seed + trainer.global_rank)
+        fake = score_samples(
+            lambda k, g: pl_module.sample(k, generator=g), scores, self.extractor, share, self.batch_size, generator
+        )
+        card = protocol_card(
+            self.extractor,
+            f"{trainer.datamodule.name}/{self.split}",
+            pl_module.data_shape,
+            self.n_real,
+            self.n,
+            pl_module,
+            self.seed,
+        )
+        records = scores.records(card)
+        for record in records:
+            pl_module.log(f"metrics/{record['name']}", record["value"], sync_dist=False, rank_zero_only=True)
+        self.alarms(trainer, pl_module, fake)
+        if trainer.is_global_zero:
+            self.write(trainer, records)
+        fid = next((r["value"] for r in records if r["metric"] == "fid"), None)
+        if self.best_checkpoint and fid is not None and fid < self.best_fid:
+            self.best_fid = fid
+            trainer.save_checkpoint(self.output_dir / "checkpoints" / "best-fid.ckpt")
+        pl_module.train(was_training)
+
+    def alarms(self, trainer: L.Trainer, pl_module: L.LightningModule, fake: Tensor) -> None:
+        step = trainer.global_step
+        diversity = mean_pairwise_distance(fake) / max(self.real_diversity, 1e-12)
+        pl_module.log("metrics/diversity", diversity, sync_dist=True)
+        if diversity < self.diversity_alarm:
+            rank_zero_warn(
+                f"genlab: possible mode collapse at step {step}: sample diversity is {diversity:.2f} of the "
+                f"real data's (alarm below {self.diversity_alarm})"
+            )
+        threshold = getattr(getattr(pl_module, "objective", None), "decision_threshold", None)
+        score = getattr(pl_module, "score", None)
+        if threshold is None or not callable(score):
+            return
+        real = first_examples(split_of(trainer.datamodule, "val"), self.batch_size).to(pl_module.device)
+        with torch.no_grad():
+            d_real, d_fake = score(real), score(pl_module.sample(len(real)))
+        if d_real is None:
+            return
+        accuracy = 0.5 * float((d_real > threshold).float().mean() + (d_fake <= threshold).float().mean())
+        pl_module.log("metrics/d_accuracy", accuracy, sync_dist=True)
+        if accuracy > self.saturation_alarm:
+            rank_zero_warn(
+                f"genlab: discriminator saturated at step {step}: accuracy {accuracy:.3f} > {self.saturation_alarm}; "
+                "the generator's gradients vanish (try instance noise, label smoothing or a lower lr_d)"
+            )
+
+    def write(self, trainer: L.Trainer, records: list[dict]) -> None:
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        rows = [{"step": trainer.global_step, "epoch": trainer.current_epoch, **record} for record in records]
+        with open(self.output_dir / "metrics.jsonl", "a") as jsonl:
+            for row in rows:
+                jsonl.write(json.dumps(row) + "\n")
+        table = self.output_dir / "metrics.csv"
+        new = not table.exists()
+        with open(table, "a", newline="") as handle:
+            writer = csv.writer(handle)
+            if new:
+                writer.writerow(["step", "epoch", "name", "value", "std", "n_real", "n_fake", "protocol"])
+            for row in rows:
+                card = row["protocol"]
+                writer.writerow(
+                    [
+                        row["step"],
+                        row["epoch"],
+                        row["name"],
+                        row["value"],
+                        row["std"],
+                        card["n_real"],
+                        card["n_fake"],
+                        json.dumps(card),
+                    ]
+                )

@@ -1,0 +1,97 @@
+"""What `genlab eval` and the metric callback share: the reference images' features (cached on
+disk), features of generated images, and the protocol card that goes with every score."""
+
+from collections.abc import Callable
+
+import torch
+from torch import Tensor
+from torch.utils.data import DataLoader, Dataset, Subset
+
+from genlab.metrics.extractors import Extractor
+from genlab.metrics.feature_cache import cached_features
+from genlab.metrics.protocol import ProtocolCard
+from genlab.metrics.scores import Scores
+
+_NOT_DATA = {"batch_size", "num_workers", "prepare_data_per_node", "allow_zero_length_dataloader_with_multiple_devices"}
+
+
+def dataset_identity(datamodule) -> dict:
+    """The datamodule's settings that decide which images a split holds (name, root, size, seed,
+    split fraction, …); loader settings are left out, so they do not invalidate caches."""
+    simple = (str, int, float, bool, type(None), list, tuple)
+    return {
+        key: list(value) if isinstance(value, tuple) else value
+        for key, value in sorted(vars(datamodule).items())
+        if not key.startswith("_") and key not in _NOT_DATA and isinstance(value, simple)
+    }
+
+
+def split_of(datamodule, split: str) -> Dataset:
+    return datamodule.train_set if split == "train" else datamodule.val_set
+
+
+@torch.no_grad()
+def extract(dataset: Dataset, indices: range, extractor: Extractor, batch_size: int, device: torch.device) -> Tensor:
+    loader = DataLoader(Subset(dataset, indices), batch_size=batch_size, shuffle=False)
+    return torch.cat([extractor.features(batch[0].to(device)).double().cpu() for batch in loader])
+
+
+def reference_features(
+    datamodule, split: str, count: int, extractor: Extractor, batch_size: int, device: torch.device, cache_dir: str
+) -> tuple[Tensor, bool]:
+    """Features of the first `count` images of the split, from the cache when it has them."""
+    fields = {
+        "dataset": dataset_identity(datamodule),
+        "split": split,
+        "extractor": extractor.name,
+        "weights_sha256": extractor.weights_sha256,
+        "resize": extractor.resize,
+        "count": count,
+    }
+    dataset = split_of(datamodule, split)
+    return cached_features(cache_dir, fields, lambda: extract(dataset, range(count), extractor, batch_size, device))
+
+
+@torch.no_grad()
+def score_samples(
+    sample: Callable[[int, torch.Generator], Tensor],
+    scores: Scores,
+    extractor: Extractor,
+    n: int,
+    batch_size: int,
+    generator: torch.Generator,
+) -> Tensor:
+    """Feed `n` generated images to the scores; returns their features (for diversity checks)."""
+    done, features = 0, []
+    while done < n:
+        images = sample(min(batch_size, n - done), generator)
+        batch = extractor.features(images).double().cpu()
+        scores.update_fake(batch, extractor.logits(images).double().cpu())
+        features.append(batch)
+        done += len(images)
+    return torch.cat(features)
+
+
+def sampler_name(model) -> str:
+    return "ema" if getattr(model, "generator_ema", None) is not None else "model"
+
+
+def protocol_card(extractor: Extractor, reference: str, shape, n_real: int, n_fake: int, model, seed: int):
+    return ProtocolCard(
+        extractor=extractor.name,
+        weights_sha256=extractor.weights_sha256,
+        feature_dim=extractor.num_features,
+        resize=extractor.resize,
+        reference=reference,
+        image_shape=[int(s) for s in shape],
+        n_real=n_real,
+        n_fake=n_fake,
+        generator=sampler_name(model),
+        seed=seed,
+    )
+
+
+def to_device(extractor: Extractor, device: torch.device) -> None:
+    for part in (extractor.features, extractor.logits):
+        if isinstance(part, torch.nn.Module):
+            part.to(device)

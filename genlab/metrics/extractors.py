@@ -1,0 +1,134 @@
+"""Feature spaces for FID, KID and IS. Each has a name that is part of every number computed in it
+(`fid[inception]`, `fid[digits-classifier]`), so a score is never mistaken for one from another space.
+
+- `inception`: the FID Inception-v3 of torch-fidelity, through torchmetrics. Its weights are
+  downloaded once into torch hub's cache (`<torch hub dir>/checkpoints/`); offline without the
+  file it fails with one error naming the file and where to put it. `resize` picks how images
+  reach 299×299: `antialias` (torchmetrics' default) or `legacy` (no antialiasing, as the
+  original TensorFlow FID code, for numbers comparable with papers).
+- `domain`: a classifier trained by genlab (`genlab train model=classifier dataset=D`): its
+  penultimate activations are the features, its logits IS's class distribution.
+"""
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from genlab.checkpoint import read_checkpoint, rebuild_model
+from genlab.errors import GenlabError
+
+INCEPTION_FILE = "weights-inception-2015-12-05-6726825d.pth"
+RESIZE_MODES = ("antialias", "legacy")
+
+
+@dataclass(frozen=True)
+class Extractor:
+    name: str
+    features: Callable[[Tensor], Tensor]  # images in [0, 1], (N, C, H, W) → (N, num_features)
+    logits: Callable[[Tensor], Tensor]  # images → class logits, for IS
+    num_features: int
+    weights_sha256: str
+    resize: str  # how images are brought to the extractor's input size
+    input_shape: tuple[int, ...] | None  # the image shape it needs, None if it resizes itself
+
+
+def weights_sha256(module: nn.Module) -> str:
+    """A hash of the weights themselves (names and values), independent of how they were stored."""
+    digest = hashlib.sha256()
+    for key, value in sorted(module.state_dict().items()):
+        digest.update(key.encode())
+        digest.update(value.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def inception_weights_path(weights: str | None) -> Path:
+    return Path(weights) if weights else Path(torch.hub.get_dir()) / "checkpoints" / INCEPTION_FILE
+
+
+def inception_extractor(resize: str = "antialias", weights: str | None = None) -> Extractor:
+    from torchmetrics.image.fid import NoTrainInceptionV3
+
+    if resize not in RESIZE_MODES:
+        raise GenlabError(f"resize={resize!r}: use antialias (torchmetrics' default) or legacy (the original FID)")
+    path = inception_weights_path(weights)
+    if weights and not path.is_file():
+        raise GenlabError(f"inception_weights={weights}: no such file; it should be {INCEPTION_FILE}")
+    try:
+        net = NoTrainInceptionV3(
+            name="inception-v3-compat",
+            features_list=["2048", "logits_unbiased"],
+            feature_extractor_weights_path=str(path) if path.is_file() else None,
+            antialias=resize == "antialias",
+        )
+    except Exception as exc:  # the download: URLError, HTTPError, socket errors, partial files
+        raise GenlabError(
+            f"extractor=inception needs the FID Inception weights {INCEPTION_FILE}, which could not be downloaded "
+            f"({type(exc).__name__}); put the file at {path} (or pass inception_weights=PATH), or use extractor=domain"
+        ) from exc
+    net.eval()
+
+    def run(images: Tensor) -> tuple[Tensor, Tensor]:
+        x = (images.clamp(0, 1) * 255).round().to(torch.uint8)
+        if x.shape[1] == 1:
+            x = x.expand(-1, 3, -1, -1)
+        return net(x)
+
+    return Extractor(
+        name="inception",
+        features=lambda images: run(images)[0],
+        logits=lambda images: run(images)[1],
+        num_features=2048,
+        weights_sha256=weights_sha256(net),
+        resize=resize,
+        input_shape=None,
+    )
+
+
+def domain_extractor(classifier: str | None, dataset: str) -> Extractor:
+    from genlab.models.classifier import Classifier
+
+    train_it = f"train one with `genlab train model=classifier dataset={dataset}`"
+    if classifier is None:
+        raise GenlabError(
+            f"extractor=domain needs classifier=PATH, a classifier checkpoint for '{dataset}'; {train_it} "
+            "and pass its checkpoints/last.ckpt"
+        )
+    if not Path(classifier).expanduser().is_file():
+        raise GenlabError(f"classifier={classifier}: no such file; {train_it} and pass its checkpoints/last.ckpt")
+    model = rebuild_model(read_checkpoint(classifier, option="classifier"))
+    if not isinstance(model, Classifier):
+        raise GenlabError(f"classifier={classifier} holds a '{model.model_name}' model, not a classifier; {train_it}")
+    if model.dataset != dataset:
+        raise GenlabError(
+            f"classifier={classifier} was trained on '{model.dataset}', but the images come from '{dataset}': "
+            f"scores in a foreign feature space mislead; {train_it}"
+        )
+    return Extractor(
+        name=f"{model.dataset}-classifier",
+        features=model.features,
+        logits=model,
+        num_features=model.feature_dim,
+        weights_sha256=weights_sha256(model),
+        resize="none",
+        input_shape=model.data_shape,
+    )
+
+
+def build_extractor(kind: str, dataset: str, classifier: str | None, resize: str, inception_weights: str | None):
+    if kind == "inception":
+        return inception_extractor(resize, inception_weights)
+    if kind == "domain":
+        return domain_extractor(classifier, dataset)
+    raise GenlabError(f"extractor={kind!r}: use inception or domain")
+
+
+def check_input_shape(extractor: Extractor, shape) -> None:
+    if extractor.input_shape is not None and tuple(extractor.input_shape) != tuple(int(s) for s in shape):
+        raise GenlabError(
+            f"the {extractor.name} takes {list(extractor.input_shape)} images but the model makes "
+            f"{[int(s) for s in shape]}; train the classifier with the same dataset settings"
+        )

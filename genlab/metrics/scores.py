@@ -1,0 +1,132 @@
+"""FID, KID and IS on extracted features, through torchmetrics (its statistics, not ours).
+
+Features are extracted by `genlab.metrics.extractors` (so that real-data features can be cached)
+and handed to torchmetrics' metric classes through an identity "extractor"; torchmetrics keeps
+FID's sums and covariances in float64 and synchronises its states across DDP ranks. Sample
+counts that make a score meaningless are refused before any work, with the reason.
+"""
+
+import warnings
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor, nn
+from torchmetrics.image.fid import FrechetInceptionDistance
+from torchmetrics.image.inception import InceptionScore
+from torchmetrics.image.kid import KernelInceptionDistance
+
+from genlab.errors import GenlabError
+from genlab.metrics.protocol import ProtocolCard, metric_record
+
+METRICS = ("fid", "kid", "is")
+
+
+class _Features(nn.Module):
+    """The identity: the inputs already are features."""
+
+    def __init__(self, num_features: int) -> None:
+        super().__init__()
+        self.num_features = num_features
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x
+
+
+@dataclass(frozen=True)
+class ScoreSettings:
+    kid_subset_size: int = 1000
+    kid_subsets: int = 100
+    is_splits: int = 10
+    allow_few_samples: bool = False  # compute FID/KID even where the counts make them unreliable
+
+
+def check_metric_names(names: list[str]) -> list[str]:
+    unknown = [n for n in names if n not in METRICS]
+    if unknown or not names:
+        raise GenlabError(f"metrics={list(names)}: choose from {', '.join(METRICS)}, e.g. metrics=[fid,kid]")
+    return list(names)
+
+
+def check_sample_counts(names: list[str], n_real: int, n_fake: int, num_features: int, settings: ScoreSettings) -> None:
+    """Refuse FID below the feature dimension (the covariance is singular: FID is then mostly noise
+    and can come out negative) and KID with subsets larger than the samples."""
+    if settings.allow_few_samples:
+        return
+    smallest = min(n_real, n_fake)
+    if "fid" in names and smallest < num_features:
+        raise GenlabError(
+            f"FID with {smallest} samples (real {n_real}, generated {n_fake}) in a {num_features}-d feature space: "
+            "the covariance is singular, so FID is unreliable; use n ≥ the feature dimension, or allow_few_samples=true"
+        )
+    if "kid" in names and smallest < settings.kid_subset_size:
+        raise GenlabError(
+            f"KID subsets of {settings.kid_subset_size} from {smallest} samples (real {n_real}, generated {n_fake}): "
+            f"set kid_subset_size ≤ {smallest} or draw more samples"
+        )
+
+
+@dataclass
+class Scores:
+    """torchmetrics states for the requested metrics, fed with features batch by batch."""
+
+    names: list[str]
+    num_features: int
+    num_classes: int
+    settings: ScoreSettings = field(default_factory=ScoreSettings)
+
+    def __post_init__(self) -> None:
+        with warnings.catch_warnings():  # KID/IS keep all features: intended, at genlab's sample counts
+            warnings.filterwarnings("ignore", message=".*will save all extracted features in buffer")
+            self.metrics = self._build()
+
+    def _build(self) -> dict[str, nn.Module]:
+        metrics: dict[str, nn.Module] = {}
+        if "fid" in self.names:
+            metrics["fid"] = FrechetInceptionDistance(feature=_Features(self.num_features))
+        if "kid" in self.names:
+            metrics["kid"] = KernelInceptionDistance(
+                feature=_Features(self.num_features),
+                subset_size=self.settings.kid_subset_size,
+                subsets=self.settings.kid_subsets,
+            )
+        if "is" in self.names:
+            metrics["is"] = InceptionScore(feature=_Features(self.num_classes), splits=self.settings.is_splits)
+        return metrics
+
+    def update_real(self, features: Tensor) -> None:
+        for name in ("fid", "kid"):
+            if name in self.metrics:
+                self.metrics[name].update(features.double(), real=True)
+
+    def update_fake(self, features: Tensor, logits: Tensor) -> None:
+        for name in ("fid", "kid"):
+            if name in self.metrics:
+                self.metrics[name].update(features.double(), real=False)
+        if "is" in self.metrics:
+            self.metrics["is"].update(logits.double())
+
+    def compute(self) -> dict[str, tuple[float, float | None]]:
+        """{name: (value, standard deviation over subsets/splits or None)}."""
+        results: dict[str, tuple[float, float | None]] = {}
+        for name, metric in self.metrics.items():
+            value = metric.compute()
+            if isinstance(value, tuple):
+                results[name] = (float(value[0]), float(value[1]))
+            else:
+                results[name] = (float(value), None)
+        return results
+
+    def records(self, card: ProtocolCard) -> list[dict]:
+        """The scores as records, each with its protocol card and the metric's own settings."""
+        settings = {
+            "fid": {},
+            "kid": {"subset_size": self.settings.kid_subset_size, "subsets": self.settings.kid_subsets},
+            "is": {"splits": self.settings.is_splits},
+        }
+        results = self.compute()
+        return [metric_record(name, *results[name], card, **settings[name]) for name in self.names]
+
+    def to(self, device: torch.device) -> "Scores":
+        for metric in self.metrics.values():
+            metric.to(device)
+        return self

@@ -1,0 +1,249 @@
+"""FID/KID/IS through torchmetrics on a small deterministic extractor (no download): the formula
+against SciPy, the behaviour that makes FID useful, refusals, the cache, protocol cards, DDP, and
+the offline and missing-classifier errors."""
+
+import csv
+import itertools
+import json
+import os
+import socket
+import urllib.error
+
+import numpy as np
+import pytest
+import scipy.linalg
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from hydra import compose, initialize_config_module
+
+from genlab.data.digits import DigitsDataModule
+from genlab.errors import GenlabError
+from genlab.metrics import extractors
+from genlab.metrics.feature_cache import cache_key, cached_features
+from genlab.metrics.scores import Scores, ScoreSettings, check_sample_counts
+from genlab.run.evaluate import evaluate
+from genlab.run.train import assemble
+from tests.conftest import compose_train, fit, run_cli, run_dirs
+from tests.e2e import scalar_values, tensorboard_tags
+
+DIM = 16
+
+
+def project(images: torch.Tensor) -> torch.Tensor:
+    """A fixed random feature map of 16-px digits: the stand-in for Inception in these tests."""
+    weights = torch.randn(256, DIM, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    return torch.tanh(images.flatten(1).double() @ weights / 8)
+
+
+@pytest.fixture(scope="module")
+def digit_images() -> torch.Tensor:
+    dm = DigitsDataModule(name="digits", shape=(1, 16, 16), image_size=16, seed=0)
+    dm.setup()
+    return torch.stack([dm.train_set[i][0] for i in range(len(dm.train_set))])
+
+
+def fid_of(real: torch.Tensor, fake: torch.Tensor) -> float:
+    scores = Scores(["fid"], DIM, num_classes=0)
+    scores.update_real(real)
+    scores.update_fake(fake, fake)
+    return scores.compute()["fid"][0]
+
+
+def scipy_frechet(a: np.ndarray, b: np.ndarray) -> float:
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    root = scipy.linalg.sqrtm(cov_a @ cov_b).real
+    return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a + cov_b - 2 * root))
+
+
+def test_fid_is_small_between_halves_and_grows_with_noise(digit_images):
+    half = len(digit_images) // 2
+    real, other = project(digit_images[:half]), digit_images[half:]
+    same = fid_of(real, project(other))
+    noisy = [fid_of(real, project(other + s * torch.randn_like(other))) for s in (0.1, 0.2, 0.4, 0.8)]
+    assert same < noisy[0] and same < 0.01 * noisy[-1], (same, noisy)  # measured: 0.011 vs 0.043 … 4.9
+    assert all(a < b for a, b in itertools.pairwise(noisy)), noisy
+
+
+def test_fid_agrees_with_an_independent_scipy_frechet_distance(digit_images):
+    real = project(digit_images[:800])
+    fake = project(digit_images[800:] + 0.3 * torch.randn_like(digit_images[800:]))
+    expected = scipy_frechet(real.numpy(), fake.numpy())
+    assert fid_of(real, fake) == pytest.approx(expected, rel=1e-4)
+
+
+def test_too_few_samples_are_refused_with_the_reason():
+    with pytest.raises(GenlabError, match=r"FID with 10 samples .* 16-d feature space"):
+        check_sample_counts(["fid"], 10, 500, DIM, ScoreSettings())
+    with pytest.raises(GenlabError, match="KID subsets of 1000 from 500 samples"):
+        check_sample_counts(["kid"], 600, 500, DIM, ScoreSettings())
+    check_sample_counts(["fid", "kid"], 10, 10, DIM, ScoreSettings(allow_few_samples=True))
+
+
+def test_kid_and_is_come_with_their_spread(digit_images):
+    scores = Scores(["kid", "is"], DIM, num_classes=DIM, settings=ScoreSettings(kid_subset_size=100, kid_subsets=10))
+    torch.manual_seed(0)
+    scores.update_real(project(digit_images[:500]))
+    scores.update_fake(project(digit_images[500:1000]), project(digit_images[500:1000]))
+    results = scores.compute()
+    assert abs(results["kid"][0]) < 0.01 and results["kid"][1] >= 0
+    assert 1 <= results["is"][0] <= DIM and results["is"][1] >= 0
+
+
+def test_cache_key_changes_with_every_field():
+    fields = {"dataset": "digits", "split": "train", "extractor": "a", "image_shape": [1, 16, 16], "count": 10}
+    for change in ({"image_shape": [1, 32, 32]}, {"extractor": "b"}, {"count": 11}, {"split": "val"}):
+        assert cache_key({**fields, **change}) != cache_key(fields)
+
+
+def test_cached_features_are_computed_once(tmp_path):
+    calls = []
+
+    def compute() -> torch.Tensor:
+        calls.append(1)
+        return torch.arange(6.0).view(3, 2)
+
+    fields = {"extractor": "a", "image_shape": [1, 16, 16]}
+    first, hit_first = cached_features(tmp_path, fields, compute)
+    second, hit_second = cached_features(tmp_path, fields, compute)
+    assert (hit_first, hit_second, len(calls)) == (False, True, 1)
+    assert torch.equal(first, second)
+    cached_features(tmp_path, {**fields, "image_shape": [1, 32, 32]}, compute)
+    assert len(calls) == 2
+
+
+def _ddp_fid(rank: int, port: int, real: torch.Tensor, fake: torch.Tensor, results) -> None:
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    dist.init_process_group("gloo", rank=rank, world_size=2)
+    scores = Scores(["fid"], DIM, num_classes=0)
+    scores.update_real(real[rank::2])
+    scores.update_fake(fake[rank::2], fake[rank::2])
+    results[rank] = scores.compute()["fid"][0]
+    dist.destroy_process_group()
+
+
+def test_fid_on_two_ddp_processes_equals_one_process(digit_images):
+    real, fake = project(digit_images[:800]), project(digit_images[800:1600] + 0.2)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    results = mp.Manager().dict()
+    mp.spawn(_ddp_fid, args=(port, real, fake, results), nprocs=2, join=True)
+    single = fid_of(real, fake)
+    assert results[0] == pytest.approx(single, rel=1e-5) and results[1] == pytest.approx(single, rel=1e-5)
+
+
+def test_offline_inception_names_the_missing_file(monkeypatch, tmp_path):
+    import torch_fidelity.feature_extractor_inceptionv3 as inception
+
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(inception, "load_state_dict_from_url", offline)
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
+    with pytest.raises(
+        GenlabError, match=f"{extractors.INCEPTION_FILE}, which could not be downloaded .* put the file at"
+    ):
+        extractors.inception_extractor()
+
+
+def test_domain_extractor_without_classifier_names_the_command():
+    with pytest.raises(GenlabError, match="genlab train model=classifier dataset=mnist"):
+        extractors.domain_extractor(None, "mnist")
+
+
+def eval_config(overrides: list[str]):
+    with initialize_config_module("genlab.configs", version_base="1.3"):
+        return compose("eval", overrides=overrides)
+
+
+SMALL = ["dataset.image_size=16"]
+TINY_DCGAN = ["model=dcgan", "model.generator.width=8", "model.discriminator.width=8", *SMALL]
+
+
+@pytest.fixture(scope="module")
+def classifier_ckpt(tmp_path_factory) -> str:
+    """A (barely) trained 16-px digits classifier: the `domain` feature space of these tests."""
+    out = tmp_path_factory.mktemp("classifier")
+    fit(["model=classifier", *SMALL, "trainer.max_steps=30"], out)
+    return str(out / "checkpoints" / "last.ckpt")
+
+
+@pytest.mark.slow
+def test_eval_writes_records_with_protocol_cards_and_reuses_real_features(tmp_path, classifier_ckpt):
+    fit([*TINY_DCGAN, "trainer.max_steps=30"], tmp_path / "gan")
+    common = [
+        f"ckpt={tmp_path / 'gan' / 'checkpoints' / 'last.ckpt'}",
+        f"classifier={classifier_ckpt}",
+        "metrics=[fid,kid,is]",
+        "n=200",
+        "kid_subset_size=100",
+        f"cache_dir={tmp_path / 'cache'}",
+    ]
+    first = json.loads(evaluate(eval_config(common)).read_text())
+    assert not first["real_features_cached"]
+    assert [r["name"] for r in first["records"]] == [f"{m}[digits-classifier]" for m in ("fid", "kid", "is")]
+    for record in first["records"]:
+        card = record["protocol"]
+        assert (card["extractor"], card["dtype"], len(card["weights_sha256"])) == ("digits-classifier", "float64", 64)
+        assert (card["n_real"], card["n_fake"], card["reference"]) == (200, 200, "digits/train")
+        assert np.isfinite(record["value"])
+    assert first["records"][0]["value"] > 0
+    second = json.loads(evaluate(eval_config(common)).read_text())
+    assert second["real_features_cached"]
+    assert second["records"][0]["value"] == pytest.approx(first["records"][0]["value"], rel=1e-9)
+
+
+@pytest.mark.slow
+def test_dcgan_run_logs_fid_during_training(tmp_path, classifier_ckpt):
+    overrides = [
+        *TINY_DCGAN,
+        "evaluation=domain",
+        f"callbacks.metrics.classifier={classifier_ckpt}",
+        "callbacks.metrics.n=100",
+        "callbacks.metrics.kid_subset_size=50",
+        f"callbacks.metrics.cache_dir={tmp_path / 'cache'}",
+        "callbacks.progress=null",
+        "trainer.max_epochs=2",
+        "trainer.enable_progress_bar=false",
+    ]
+    run = assemble(compose_train(overrides, tmp_path))
+    with pytest.warns(UserWarning, match="possible mode collapse at step 50: sample diversity is 0.0"):
+        run.trainer.fit(run.model, datamodule=run.datamodule)  # 50 steps of a tiny DCGAN: collapsed
+    rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    fids = [r for r in rows if r["name"] == "fid[digits-classifier]"]
+    assert len(fids) == 2 and all(r["protocol"]["n_fake"] == 100 for r in rows)
+    with open(tmp_path / "metrics.csv") as handle:
+        assert len([row for row in csv.DictReader(handle) if row["name"] == "fid[digits-classifier]"]) == 2
+    logged = scalar_values(tmp_path, "metrics/fid[digits-classifier]")
+    assert logged == pytest.approx([r["value"] for r in fids], rel=1e-5)
+    assert {"metrics/diversity", "metrics/d_accuracy"} <= set(tensorboard_tags(tmp_path)["scalars"])
+    assert (tmp_path / "checkpoints" / "best-fid.ckpt").is_file()
+
+
+def test_eval_cli_errors_exit_non_zero(tmp_path):
+    missing = run_cli("eval", f"ckpt={tmp_path / 'none.ckpt'}", cwd=tmp_path)
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+    bad = run_cli("eval", "ckpt=x", "metrics=[fid,psnr]", cwd=tmp_path)
+    assert bad.returncode == 2 and "choose from fid, kid, is" in bad.stderr
+
+
+@pytest.mark.slow
+def test_fid_during_two_process_ddp_training(tmp_path, classifier_ckpt):
+    args = [
+        *TINY_DCGAN,
+        "trainer=ddp_cpu",
+        "trainer.max_epochs=1",
+        "evaluation=domain",
+        f"callbacks.metrics.classifier={classifier_ckpt}",
+        "callbacks.metrics.n=100",
+        "callbacks.metrics.metrics=[fid]",
+        f"callbacks.metrics.cache_dir={tmp_path / 'cache'}",
+        "callbacks.progress=null",
+    ]
+    result = run_cli("train", *args, cwd=tmp_path, output_root=tmp_path / "outputs")
+    assert result.returncode == 0, result.stderr[-3000:]
+    (run,) = run_dirs(tmp_path / "outputs")
+    (row,) = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert row["name"] == "fid[digits-classifier]" and row["protocol"]["n_fake"] == 100 and row["value"] > 0
