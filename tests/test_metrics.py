@@ -26,6 +26,7 @@ from genlab.run.evaluate import evaluate
 from genlab.run.train import assemble
 from tests.conftest import compose_train, fit, run_cli, run_dirs
 from tests.e2e import scalar_values, tensorboard_tags
+from tests.inception import untrained_inception_weights
 
 DIM = 16
 
@@ -91,6 +92,25 @@ def test_kid_and_is_come_with_their_spread(digit_images):
     assert 1 <= results["is"][0] <= DIM and results["is"][1] >= 0
 
 
+def test_precision_recall_tell_collapse_from_noise(digit_images):
+    """A generator that copies a few real images is precise but has no recall; a noisy one the reverse."""
+    real = project(digit_images[:600])
+
+    def prc(fake: torch.Tensor) -> tuple[float, float]:
+        scores = Scores(["precision", "recall"], DIM, num_classes=0)
+        scores.update_real(real)
+        scores.update_fake(fake, fake)
+        results = scores.compute()
+        return results["precision"][0], results["recall"][0]
+
+    same = prc(project(digit_images[600:1200]))
+    collapsed = prc(project(digit_images[600:610].repeat(60, 1, 1, 1) + 0.01 * torch.randn(600, 1, 16, 16)))
+    noisy = prc(project(digit_images[600:1200] + 0.5 * torch.randn(600, 1, 16, 16)))
+    assert same[0] > 0.8 and same[1] > 0.8, same
+    assert collapsed[0] > 0.8 and collapsed[1] < 0.2, collapsed
+    assert noisy[0] < 0.2, noisy
+
+
 def test_cache_key_changes_with_every_field():
     fields = {"dataset": "digits", "split": "train", "extractor": "a", "image_shape": [1, 16, 16], "count": 10}
     for change in ({"image_shape": [1, 32, 32]}, {"extractor": "b"}, {"count": 11}, {"split": "val"}):
@@ -146,6 +166,14 @@ def test_offline_inception_names_the_missing_file(monkeypatch, tmp_path):
         GenlabError, match=f"{extractors.INCEPTION_FILE}, which could not be downloaded .* put the file at"
     ):
         extractors.inception_extractor()
+
+
+def test_inception_extractor_gives_features_and_logits_per_image(tmp_path):
+    extractor = extractors.inception_extractor("legacy", str(untrained_inception_weights(tmp_path / "w.pth")))
+    with torch.no_grad():
+        features, logits = extractor.encode(torch.rand(3, 1, 32, 32))  # grayscale, small: resized inside
+    assert features.shape == (3, 2048) and logits.shape == (3, 1008)
+    assert extractor.name == "inception" and extractor.resize == "legacy"
 
 
 def test_domain_extractor_without_classifier_names_the_command():
@@ -247,3 +275,11 @@ def test_fid_during_two_process_ddp_training(tmp_path, classifier_ckpt):
     (run,) = run_dirs(tmp_path / "outputs")
     (row,) = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert row["name"] == "fid[digits-classifier]" and row["protocol"]["n_fake"] == 100 and row["value"] > 0
+
+
+def test_vae_logs_psnr_ssim_and_bits_per_dim_consistent_with_mse_and_elbo(tmp_path):
+    run = fit(["model=vae", *SMALL, "trainer.fast_dev_run=true"], tmp_path)  # one validation batch
+    metrics = {k: float(v) for k, v in run.trainer.callback_metrics.items()}
+    assert metrics["val/psnr"] == pytest.approx(10 * np.log10(1 / metrics["val/mse"]), rel=1e-4)
+    assert 0 < metrics["val/ssim"] <= 1
+    assert metrics["val/bits_per_dim"] == pytest.approx(-metrics["val/elbo"] / (256 * np.log(2)), rel=1e-5)

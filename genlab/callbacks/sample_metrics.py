@@ -25,7 +25,7 @@ from lightning.pytorch.utilities import rank_zero_warn
 from torch import Tensor
 
 from genlab.data.base import first_examples
-from genlab.metrics.evaluation import protocol_card, reference_features, score_samples, split_of, to_device
+from genlab.metrics.evaluation import protocol_card, reference_features, score_samples, split_of
 from genlab.metrics.extractors import build_extractor, check_input_shape
 from genlab.metrics.scores import Scores, ScoreSettings, check_metric_names, check_sample_counts
 
@@ -85,7 +85,7 @@ class SampleMetrics(L.Callback):
         check_sample_counts(self.names, self.n_real, self.n, self.extractor.num_features, self.settings)
 
     def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        to_device(self.extractor, pl_module.device)
+        self.extractor.net.to(pl_module.device)
         args = (trainer.datamodule, self.split, self.n_real, self.extractor, self.batch_size, pl_module.device)
         if trainer.is_global_zero:  # one rank fills the cache, the others then read it
             reference_features(*args, self.cache_dir)

@@ -65,8 +65,8 @@ def score_samples(
     done, features = 0, []
     while done < n:
         images = sample(min(batch_size, n - done), generator)
-        batch = extractor.features(images).double().cpu()
-        scores.update_fake(batch, extractor.logits(images).double().cpu())
+        batch, logits = (t.double().cpu() for t in extractor.encode(images))
+        scores.update_fake(batch, logits)
         features.append(batch)
         done += len(images)
     return torch.cat(features)
@@ -89,9 +89,3 @@ def protocol_card(extractor: Extractor, reference: str, shape, n_real: int, n_fa
         generator=sampler_name(model),
         seed=seed,
     )
-
-
-def to_device(extractor: Extractor, device: torch.device) -> None:
-    for part in (extractor.features, extractor.logits):
-        if isinstance(part, torch.nn.Module):
-            part.to(device)

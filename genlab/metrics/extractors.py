@@ -28,12 +28,15 @@ RESIZE_MODES = ("antialias", "legacy")
 @dataclass(frozen=True)
 class Extractor:
     name: str
-    features: Callable[[Tensor], Tensor]  # images in [0, 1], (N, C, H, W) → (N, num_features)
-    logits: Callable[[Tensor], Tensor]  # images → class logits, for IS
+    net: nn.Module  # what holds the weights (moved to the evaluation device)
+    encode: Callable[[Tensor], tuple[Tensor, Tensor]]  # images in [0, 1] → (features, class logits for IS)
     num_features: int
     weights_sha256: str
     resize: str  # how images are brought to the extractor's input size
     input_shape: tuple[int, ...] | None  # the image shape it needs, None if it resizes itself
+
+    def features(self, images: Tensor) -> Tensor:
+        return self.encode(images)[0]
 
 
 def weights_sha256(module: nn.Module) -> str:
@@ -60,7 +63,7 @@ def inception_extractor(resize: str = "antialias", weights: str | None = None) -
     try:
         net = NoTrainInceptionV3(
             name="inception-v3-compat",
-            features_list=["2048", "logits_unbiased"],
+            features_list=["2048"],
             feature_extractor_weights_path=str(path) if path.is_file() else None,
             antialias=resize == "antialias",
         )
@@ -71,16 +74,17 @@ def inception_extractor(resize: str = "antialias", weights: str | None = None) -
         ) from exc
     net.eval()
 
-    def run(images: Tensor) -> tuple[Tensor, Tensor]:
+    def encode(images: Tensor) -> tuple[Tensor, Tensor]:
         x = (images.clamp(0, 1) * 255).round().to(torch.uint8)
         if x.shape[1] == 1:
             x = x.expand(-1, 3, -1, -1)
-        return net(x)
+        features = net(x)
+        return features, features @ net.fc.weight.T  # IS's "unbiased" logits, as torch-fidelity defines them
 
     return Extractor(
         name="inception",
-        features=lambda images: run(images)[0],
-        logits=lambda images: run(images)[1],
+        net=net,
+        encode=encode,
         num_features=2048,
         weights_sha256=weights_sha256(net),
         resize=resize,
@@ -107,10 +111,15 @@ def domain_extractor(classifier: str | None, dataset: str) -> Extractor:
             f"classifier={classifier} was trained on '{model.dataset}', but the images come from '{dataset}': "
             f"scores in a foreign feature space mislead; {train_it}"
         )
+
+    def encode(images: Tensor) -> tuple[Tensor, Tensor]:
+        features = model.features(images)
+        return features, model.head(features)
+
     return Extractor(
         name=f"{model.dataset}-classifier",
-        features=model.features,
-        logits=model,
+        net=model,
+        encode=encode,
         num_features=model.feature_dim,
         weights_sha256=weights_sha256(model),
         resize="none",

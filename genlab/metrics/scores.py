@@ -1,4 +1,6 @@
-"""FID, KID and IS on extracted features, through torchmetrics (its statistics, not ours).
+"""FID, KID and IS on extracted features, through torchmetrics (its statistics, not ours), and
+precision/recall for generative models (Kynkäänniemi et al., k=3 nearest neighbours) through
+torch-fidelity's implementation.
 
 Features are extracted by `genlab.metrics.extractors` (so that real-data features can be cached)
 and handed to torchmetrics' metric classes through an identity "extractor"; torchmetrics keeps
@@ -10,15 +12,26 @@ import warnings
 from dataclasses import dataclass, field
 
 import torch
+import torch.distributed as dist
 from torch import Tensor, nn
+from torch_fidelity.metric_prc import prc_features_to_metric
 from torchmetrics.image.fid import FrechetInceptionDistance
 from torchmetrics.image.inception import InceptionScore
 from torchmetrics.image.kid import KernelInceptionDistance
+from torchmetrics.utilities.distributed import gather_all_tensors
 
 from genlab.errors import GenlabError
 from genlab.metrics.protocol import ProtocolCard, metric_record
 
-METRICS = ("fid", "kid", "is")
+METRICS = ("fid", "kid", "is", "precision", "recall")
+PRC = ("precision", "recall")
+
+
+def _all_ranks(features: Tensor) -> Tensor:
+    """Every rank's features (precision/recall need all of them, not sums)."""
+    if not (dist.is_available() and dist.is_initialized()):
+        return features
+    return torch.cat(gather_all_tensors(features))
 
 
 class _Features(nn.Module):
@@ -91,17 +104,26 @@ class Scores:
             )
         if "is" in self.names:
             metrics["is"] = InceptionScore(feature=_Features(self.num_classes), splits=self.settings.is_splits)
+        self.prc_features: dict[str, list[Tensor]] = {"real": [], "fake": []}
         return metrics
+
+    @property
+    def wants_prc(self) -> bool:
+        return any(name in PRC for name in self.names)
 
     def update_real(self, features: Tensor) -> None:
         for name in ("fid", "kid"):
             if name in self.metrics:
                 self.metrics[name].update(features.double(), real=True)
+        if self.wants_prc:
+            self.prc_features["real"].append(features.double())
 
     def update_fake(self, features: Tensor, logits: Tensor) -> None:
         for name in ("fid", "kid"):
             if name in self.metrics:
                 self.metrics[name].update(features.double(), real=False)
+        if self.wants_prc:
+            self.prc_features["fake"].append(features.double())
         if "is" in self.metrics:
             self.metrics["is"].update(logits.double())
 
@@ -114,6 +136,11 @@ class Scores:
                 results[name] = (float(value[0]), float(value[1]))
             else:
                 results[name] = (float(value), None)
+        if self.wants_prc:
+            real, fake = (_all_ranks(torch.cat(self.prc_features[k])) for k in ("real", "fake"))
+            prc = prc_features_to_metric(fake, real, prc_neighborhood=3, verbose=False)
+            results["precision"] = (float(prc["precision"]), None)
+            results["recall"] = (float(prc["recall"]), None)
         return results
 
     def records(self, card: ProtocolCard) -> list[dict]:
@@ -122,6 +149,8 @@ class Scores:
             "fid": {},
             "kid": {"subset_size": self.settings.kid_subset_size, "subsets": self.settings.kid_subsets},
             "is": {"splits": self.settings.is_splits},
+            "precision": {"neighbourhood": 3},
+            "recall": {"neighbourhood": 3},
         }
         results = self.compute()
         return [metric_record(name, *results[name], card, **settings[name]) for name in self.names]

@@ -1,5 +1,6 @@
 """Variational autoencoder (Kingma & Welling, 2014); β-VAE (Higgins et al., 2017) is β ≠ 1."""
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -15,7 +16,10 @@ class VAE(GenerativeModule):
     """Gaussian encoder q(z|x), standard normal prior, Bernoulli or Gaussian decoder p(x|z).
 
     Logged per example in nats: `recon` = E_q[−log p(x|z)] (one sample), `kl` = KL(q‖p) in
-    closed form, `elbo` = −(recon + kl); the optimised loss is recon + β·kl.
+    closed form, `elbo` = −(recon + kl); the optimised loss is recon + β·kl. `bits_per_dim` is
+    −elbo / (D ln 2) over the D data values: comparable between genlab runs, but for [0, 1]
+    pixels under a Bernoulli or Gaussian decoder it is not the dequantised discrete likelihood
+    that papers' bits/dim figures report.
     """
 
     def __init__(
@@ -57,7 +61,9 @@ class VAE(GenerativeModule):
         z = reparameterise(mu, logvar, torch.randn_like(mu))
         recon = reconstruction_nll(self.decoder(z), x, self.likelihood, self.obs_sigma).mean()
         kl = gaussian_kl(mu, logvar).mean()
-        return {"loss": recon + self.beta * kl, "recon": recon, "kl": kl, "elbo": -(recon + kl)}
+        elbo = -(recon + kl)
+        bits_per_dim = -elbo / (math.prod(self.data_shape) * math.log(2))
+        return {"loss": recon + self.beta * kl, "recon": recon, "kl": kl, "elbo": elbo, "bits_per_dim": bits_per_dim}
 
     def training_step(self, batch: list[Tensor], batch_idx: int) -> Tensor:
         terms = self._terms(batch[0])

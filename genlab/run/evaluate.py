@@ -17,7 +17,7 @@ from omegaconf import DictConfig
 
 from genlab.checkpoint import checkpoint_config, read_checkpoint, rebuild_model
 from genlab.errors import GenlabError
-from genlab.metrics.evaluation import protocol_card, reference_features, score_samples, split_of, to_device
+from genlab.metrics.evaluation import protocol_card, reference_features, score_samples, split_of
 from genlab.metrics.extractors import build_extractor, check_input_shape
 from genlab.metrics.scores import Scores, ScoreSettings, check_metric_names, check_sample_counts
 from genlab.run.user_errors import exit_on_user_error
@@ -67,7 +67,7 @@ def evaluate(cfg: DictConfig) -> Path:
 
     device = pick_device(cfg.device)
     model.to(device)
-    to_device(extractor, device)
+    extractor.net.to(device)
     real, from_cache = reference_features(
         datamodule, cfg.split, n_real, extractor, cfg.batch_size, device, cfg.cache_dir
     )
