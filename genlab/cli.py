@@ -17,7 +17,7 @@ COMMANDS = {
     "sample": ("genlab.run.sample", "write a PNG grid from a checkpoint: ckpt=PATH n=64 [out=FILE]"),
     "eval": (
         "genlab.run.evaluate",
-        "FID/KID/IS of a checkpoint: ckpt=PATH metrics=[fid,kid,is] n=10000",
+        "score a checkpoint: ckpt=PATH metrics=[fid,kid,is,precision,recall,ppl,separability]",
     ),
     "list": ("genlab.run.listing", "list config groups and their options: genlab list [group]"),
 }

@@ -21,6 +21,7 @@ from genlab.data.digits import DigitsDataModule
 from genlab.errors import GenlabError
 from genlab.metrics import extractors
 from genlab.metrics.feature_cache import cache_key, cached_features
+from genlab.metrics.ppl import path_length
 from genlab.metrics.scores import Scores, ScoreSettings, check_sample_counts
 from genlab.run.evaluate import evaluate
 from genlab.run.train import assemble
@@ -204,20 +205,23 @@ def test_eval_writes_records_with_protocol_cards_and_reuses_real_features(tmp_pa
     common = [
         f"ckpt={tmp_path / 'gan' / 'checkpoints' / 'last.ckpt'}",
         f"classifier={classifier_ckpt}",
-        "metrics=[fid,kid,is]",
+        "metrics=[fid,kid,is,ppl]",
         "n=200",
+        "ppl_samples=100",
         "kid_subset_size=100",
         f"cache_dir={tmp_path / 'cache'}",
     ]
     first = json.loads(evaluate(eval_config(common)).read_text())
     assert not first["real_features_cached"]
-    assert [r["name"] for r in first["records"]] == [f"{m}[digits-classifier]" for m in ("fid", "kid", "is")]
-    for record in first["records"]:
+    assert [r["name"] for r in first["records"]] == [f"{m}[digits-classifier]" for m in ("fid", "kid", "is", "ppl")]
+    for record in first["records"][:3]:
         card = record["protocol"]
         assert (card["extractor"], card["dtype"], len(card["weights_sha256"])) == ("digits-classifier", "float64", 64)
         assert (card["n_real"], card["n_fake"], card["reference"]) == (200, 200, "digits/train")
         assert np.isfinite(record["value"])
     assert first["records"][0]["value"] > 0
+    ppl = first["records"][3]
+    assert ppl["value"] > 0 and ppl["protocol"]["n_fake"] == 100 and ppl["settings"]["space"] == "z"
     second = json.loads(evaluate(eval_config(common)).read_text())
     assert second["real_features_cached"]
     assert second["records"][0]["value"] == pytest.approx(first["records"][0]["value"], rel=1e-9)
@@ -283,3 +287,50 @@ def test_vae_logs_psnr_ssim_and_bits_per_dim_consistent_with_mse_and_elbo(tmp_pa
     assert metrics["val/psnr"] == pytest.approx(10 * np.log10(1 / metrics["val/mse"]), rel=1e-4)
     assert 0 < metrics["val/ssim"] <= 1
     assert metrics["val/bits_per_dim"] == pytest.approx(-metrics["val/elbo"] / (256 * np.log(2)), rel=1e-5)
+
+
+class LinearDecoder(torch.nn.Module):
+    """G(z) = s·Wz as 4×4 images: its PPL under the identity feature map scales with s²."""
+
+    model_name, latent_dim, row_classes = "linear", 3, None
+
+    def __init__(self, scale: float) -> None:
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.randn(3, 16, generator=torch.Generator().manual_seed(0)) * scale)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return (z.to(self.weight.device) @ self.weight).view(-1, 1, 4, 4) * 0.1 + 0.5
+
+
+def test_ppl_scales_with_the_square_of_the_generator_gain():
+    flat = torch.nn.Flatten()
+    identity = extractors.Extractor("identity", flat, lambda x: (flat(x), flat(x)), 16, "-", "none", None)
+    ppl = [path_length(LinearDecoder(s), identity, 200, 50, 1e-4, seed=0, device="cpu")[1] for s in (1.0, 2.0)]
+    assert ppl[1] == pytest.approx(4 * ppl[0], rel=1e-2), ppl
+
+
+def test_offline_lpips_names_the_missing_file(monkeypatch, tmp_path):
+    import torchvision.models._api as weights_api
+
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(weights_api, "load_state_dict_from_url", offline)
+    inception = extractors.Extractor("inception", torch.nn.Identity(), None, 2048, "-", "legacy", None)
+    with pytest.raises(GenlabError, match=r"vgg16-397923af\.pth could not be downloaded"):
+        path_length(LinearDecoder(1.0), inception, 10, 5, 1e-4, seed=0, device="cpu")
+
+
+@pytest.mark.slow
+def test_separability_of_a_vae_latent_space_on_shapes_factors(tmp_path):
+    fit(["model=vae", "dataset=shapes", "dataset.image_size=16", "trainer.max_epochs=2"], tmp_path / "vae")
+    ckpt = tmp_path / "vae" / "checkpoints" / "last.ckpt"
+    report = json.loads(evaluate(eval_config([f"ckpt={ckpt}", "metrics=[separability]", "n=1000"])).read_text())
+    records = {r["name"]: r for r in report["records"]}
+    assert set(records) == {f"separability/{f}[vae-latent]" for f in ("shape", "scale", "rotation", "x", "y")}
+    for record in records.values():
+        assert 0 <= record["value"] <= 1 and 0 < record["settings"]["chance"] < 1
+    # position is what a VAE encodes first. Measured after two epochs (chance in brackets): x 0.89 (0.15),
+    # y 0.78 (0.14), shape 0.51 (0.34), scale 0.49 (0.26), rotation 0.13 (0.15: symmetric shapes hide it)
+    for factor in ("x", "y"):
+        assert records[f"separability/{factor}[vae-latent]"]["value"] > 0.5, records

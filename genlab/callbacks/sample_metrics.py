@@ -25,6 +25,7 @@ from lightning.pytorch.utilities import rank_zero_warn
 from torch import Tensor
 
 from genlab.data.base import first_examples
+from genlab.errors import GenlabError
 from genlab.metrics.evaluation import protocol_card, reference_features, score_samples, split_of
 from genlab.metrics.extractors import build_extractor, check_input_shape
 from genlab.metrics.scores import Scores, ScoreSettings, check_metric_names, check_sample_counts
@@ -61,6 +62,8 @@ class SampleMetrics(L.Callback):
     ) -> None:
         self.output_dir = Path(output_dir)
         self.names = check_metric_names(list(metrics))
+        if {"ppl", "separability"} & set(self.names):
+            raise GenlabError("callbacks.metrics.metrics: ppl and separability are for genlab eval, not training")
         self.extractor_kind, self.classifier = extractor, classifier
         self.resize, self.inception_weights = resize, inception_weights
         self.n, self.n_real, self.split = n, n_real, split

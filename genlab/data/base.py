@@ -27,7 +27,10 @@ class GenlabDataModule(L.LightningDataModule):
     `(x, label)` with x of the declared `shape`. `channels` is the configured channel count of
     image datasets (None for point data); image folders convert files to it. `num_classes` is
     set when labels are class indices (conditional models and classifiers rely on it).
+    `label_names` names the label's columns (one for a class; several for generative factors).
     """
+
+    label_names: tuple[str, ...] = ("class",)
 
     def __init__(
         self,

@@ -53,6 +53,8 @@ def render_shapes(image_size: int, n_scales: int, n_rotations: int, n_positions:
 
 
 class ShapesDataModule(TensorDataModule):
+    label_names = FACTORS
+
     def __init__(
         self, image_size: int = 32, n_scales: int = 4, n_rotations: int = 8, n_positions: int = 8, **kwargs
     ) -> None:

@@ -23,7 +23,8 @@ from torchmetrics.utilities.distributed import gather_all_tensors
 from genlab.errors import GenlabError
 from genlab.metrics.protocol import ProtocolCard, metric_record
 
-METRICS = ("fid", "kid", "is", "precision", "recall")
+# ppl (genlab.metrics.ppl) and separability (genlab.metrics.separability) are not Scores states
+METRICS = ("fid", "kid", "is", "precision", "recall", "ppl", "separability")
 PRC = ("precision", "recall")
 
 

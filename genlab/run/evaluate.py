@@ -1,5 +1,6 @@
 """`genlab eval ckpt=PATH metrics=[fid,kid,is] n=10000`: a checkpoint's samples scored against
-real data, printed as a table and written as JSON with a protocol card per number.
+real data (and, with `separability`, its latent space probed), printed as a table and written as
+JSON with a protocol card per number.
 
 The real images are the checkpoint's own dataset (rebuilt from the config stored in it), split
 `split`; their features are cached (`genlab.metrics.feature_cache`). Generated images come from
@@ -8,18 +9,24 @@ the model's `sample()` (the EMA generator where there is one) with a fixed seed.
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import hydra
+import numpy as np
 import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig
+from torch.utils.data import DataLoader, Subset
 
 from genlab.checkpoint import checkpoint_config, read_checkpoint, rebuild_model
 from genlab.errors import GenlabError
 from genlab.metrics.evaluation import protocol_card, reference_features, score_samples, split_of
-from genlab.metrics.extractors import build_extractor, check_input_shape
+from genlab.metrics.extractors import build_extractor, check_input_shape, weights_sha256
+from genlab.metrics.ppl import path_length
+from genlab.metrics.protocol import ProtocolCard, metric_record
 from genlab.metrics.scores import Scores, ScoreSettings, check_metric_names, check_sample_counts
+from genlab.metrics.separability import linear_separability
 from genlab.run.user_errors import exit_on_user_error
 
 
@@ -49,36 +56,19 @@ def evaluate(cfg: DictConfig) -> Path:
     if cfg.ckpt is None:
         raise GenlabError("genlab eval needs ckpt=PATH (a .ckpt written by `genlab train`)")
     names = check_metric_names(list(cfg.metrics))
-    if cfg.n < 2:
-        raise GenlabError(f"n={cfg.n} must be at least 2 generated images")
-    settings = ScoreSettings(cfg.kid_subset_size, cfg.kid_subsets, cfg.is_splits, cfg.allow_few_samples)
     ckpt = Path(cfg.ckpt).expanduser()
     checkpoint = read_checkpoint(ckpt)
     config = checkpoint_config(checkpoint)
     model = rebuild_model(checkpoint)
-    if not callable(getattr(model, "sample", None)) or len(model.data_shape) != 3:
-        raise GenlabError(f"model '{model.model_name}' does not sample images, so it has no FID/KID/IS")
-    dataset_name = config["dataset"]["name"]
-    extractor = build_extractor(cfg.extractor, dataset_name, cfg.classifier, cfg.resize, cfg.inception_weights)
-    check_input_shape(extractor, model.data_shape)
     datamodule = reference_datamodule(config["dataset"], cfg.split)
-    n_real = min(cfg.n_real or cfg.n, len(split_of(datamodule, cfg.split)))
-    check_sample_counts(names, n_real, cfg.n, extractor.num_features, settings)
-
     device = pick_device(cfg.device)
     model.to(device)
-    extractor.net.to(device)
-    real, from_cache = reference_features(
-        datamodule, cfg.split, n_real, extractor, cfg.batch_size, device, cfg.cache_dir
-    )
-    scores = Scores(names, extractor.num_features, num_classes=0, settings=settings)
-    torch.manual_seed(cfg.seed)  # KID's subsets and IS's split order
-    scores.update_real(real)
-    generator = torch.Generator().manual_seed(cfg.seed)
-    score_samples(lambda k, g: model.sample(k, generator=g), scores, extractor, cfg.n, cfg.batch_size, generator)
-    reference = f"{dataset_name}/{cfg.split}"
-    card = protocol_card(extractor, reference, model.data_shape, n_real, cfg.n, model, cfg.seed)
-    records = scores.records(card)
+    records, from_cache = [], None
+    sample_names = [m for m in names if m != "separability"]
+    if sample_names:
+        records, from_cache = sample_records(sample_names, model, datamodule, cfg, device)
+    if "separability" in names:
+        records += separability_records(model, datamodule, cfg, device)
     out = Path(cfg.out) if cfg.out else default_output(ckpt)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
@@ -87,6 +77,80 @@ def evaluate(cfg: DictConfig) -> Path:
     print_table(records)
     print(out)
     return out
+
+
+def sample_records(names: list[str], model, datamodule, cfg: DictConfig, device) -> tuple[list[dict], bool | None]:
+    """FID/KID/IS/precision/recall of samples against the real split, and PPL."""
+    if not callable(getattr(model, "sample", None)) or len(model.data_shape) != 3:
+        raise GenlabError(f"model '{model.model_name}' does not sample images, so it has no {', '.join(names)}")
+    if cfg.n < 2:
+        raise GenlabError(f"n={cfg.n} must be at least 2 generated images")
+    settings = ScoreSettings(cfg.kid_subset_size, cfg.kid_subsets, cfg.is_splits, cfg.allow_few_samples)
+    extractor = build_extractor(cfg.extractor, datamodule.name, cfg.classifier, cfg.resize, cfg.inception_weights)
+    check_input_shape(extractor, model.data_shape)
+    n_real = min(cfg.n_real or cfg.n, len(split_of(datamodule, cfg.split)))
+    check_sample_counts(names, n_real, cfg.n, extractor.num_features, settings)
+    extractor.net.to(device)
+    card = protocol_card(extractor, f"{datamodule.name}/{cfg.split}", model.data_shape, n_real, cfg.n, model, cfg.seed)
+    records, from_cache = [], None
+    feature_names = [m for m in names if m != "ppl"]
+    if feature_names:
+        real, from_cache = reference_features(
+            datamodule, cfg.split, n_real, extractor, cfg.batch_size, device, cfg.cache_dir
+        )
+        records = feature_records(feature_names, model, extractor, real, card, settings, cfg)
+    if "ppl" in names:
+        records.append(ppl_record(model, extractor, card, cfg, device))
+    return records, from_cache
+
+
+@torch.no_grad()
+def separability_records(model, datamodule, cfg: DictConfig, device) -> list[dict]:
+    """Linear SVMs on the codes of (up to `n`) training images, scored on the validation split."""
+    if not callable(getattr(model, "encode_mean", None)):
+        raise GenlabError(f"model '{model.model_name}' has no encoder, so its latent space cannot be probed")
+
+    def codes(dataset) -> tuple[np.ndarray, np.ndarray]:
+        loader = DataLoader(Subset(dataset, range(min(cfg.n, len(dataset)))), batch_size=cfg.batch_size)
+        pairs = [(model.encode_mean(x.to(device)).cpu(), y) for x, y in loader]
+        return torch.cat([c for c, _ in pairs]).numpy(), torch.cat([y for _, y in pairs]).numpy()
+
+    (train_codes, train_labels), (val_codes, val_labels) = codes(datamodule.train_set), codes(datamodule.val_set)
+    results = linear_separability(train_codes, train_labels, val_codes, val_labels, datamodule.label_names)
+    card = ProtocolCard(
+        extractor=f"{model.model_name}-latent",
+        weights_sha256=weights_sha256(model),
+        feature_dim=int(train_codes.shape[1]),
+        resize="none",
+        reference=f"{datamodule.name}/train→val",
+        image_shape=list(model.data_shape),
+        n_real=len(train_codes) + len(val_codes),
+        n_fake=0,
+        generator="none (encoder means)",
+        seed=cfg.seed,
+    )
+    return [
+        metric_record(f"separability/{name}", accuracy, None, card, chance=chance)
+        for name, (accuracy, chance) in results.items()
+    ]
+
+
+def feature_records(names, model, extractor, real, card: ProtocolCard, settings: ScoreSettings, cfg) -> list[dict]:
+    scores = Scores(names, extractor.num_features, num_classes=0, settings=settings)
+    torch.manual_seed(cfg.seed)  # KID's subsets and IS's split order
+    scores.update_real(real)
+    generator = torch.Generator().manual_seed(cfg.seed)
+    score_samples(lambda k, g: model.sample(k, generator=g), scores, extractor, cfg.n, cfg.batch_size, generator)
+    return scores.records(card)
+
+
+def ppl_record(model, extractor, card: ProtocolCard, cfg: DictConfig, device: torch.device) -> dict:
+    name, mean, std = path_length(model, extractor, cfg.ppl_samples, cfg.batch_size, cfg.ppl_epsilon, cfg.seed, device)
+    ppl_card = replace(card, extractor=name, reference="none (a property of the generator)", n_real=0)
+    ppl_card = replace(ppl_card, n_fake=cfg.ppl_samples)
+    if name != extractor.name:  # LPIPS' weights are not the extractor's
+        ppl_card = replace(ppl_card, weights_sha256="lpips-vgg (torchmetrics)", feature_dim=0, resize="lpips")
+    return metric_record("ppl", mean, std, ppl_card, epsilon=cfg.ppl_epsilon, space="z", interpolation="slerp")
 
 
 def print_table(records: list[dict]) -> None:

@@ -1,0 +1,87 @@
+"""Perceptual path length (Karras et al., StyleGAN): how much images change along small steps
+between latent codes, E[d(G(slerp(z₁, z₂; t)), G(slerp(z₁, z₂; t + ε))) / ε²], through
+torchmetrics' implementation.
+
+The image distance d is LPIPS-VGG next to `extractor=inception` (its VGG16 weights are downloaded
+once by torchvision) and the squared feature distance of the genlab classifier next to
+`extractor=domain`; the number is named after it (`ppl[lpips-vgg]`, `ppl[digits-classifier]`).
+Images go in as floats (never uint8: quantisation would swamp distances of order ε²). Codes
+are interpolated in Z with slerp, as StyleGAN does for Z; genlab has no W space yet.
+"""
+
+import torch
+from torch import Tensor, nn
+from torchmetrics.functional.image import perceptual_path_length
+
+from genlab.errors import GenlabError
+from genlab.metrics.extractors import Extractor
+
+VGG16_FILE = "vgg16-397923af.pth"
+
+
+class _Generator(nn.Module):
+    """torchmetrics' generator interface over a genlab model with a N(0, I) prior."""
+
+    def __init__(self, model: nn.Module, seed: int) -> None:
+        super().__init__()
+        self.model = model
+        self.noise = torch.Generator().manual_seed(seed)
+
+    @property
+    def num_classes(self) -> int:
+        return self.model.row_classes
+
+    def sample(self, num_samples: int) -> Tensor:
+        return torch.randn(num_samples, self.model.latent_dim, generator=self.noise)
+
+    def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
+        images = self.model.decode(z) if labels is None else self.model.decode(z, labels)
+        return images.float() * 255  # torchmetrics' convention: float images in [0, 255]
+
+
+class FeatureDistance(nn.Module):
+    """Squared distance in an extractor's feature space, on images in [−1, 1] (LPIPS' range)."""
+
+    def __init__(self, extractor: Extractor) -> None:
+        super().__init__()
+        self.extractor = extractor
+        self.net = extractor.net
+
+    def forward(self, a: Tensor, b: Tensor) -> Tensor:
+        fa, fb = self.extractor.features((a + 1) / 2), self.extractor.features((b + 1) / 2)
+        return ((fa - fb) ** 2).sum(dim=1)
+
+
+def similarity(extractor: Extractor) -> tuple[str, nn.Module | str]:
+    """(name for the record, torchmetrics' sim_net)."""
+    if extractor.name == "inception":
+        return "lpips-vgg", "vgg"
+    return extractor.name, FeatureDistance(extractor)
+
+
+def path_length(
+    model: nn.Module, extractor: Extractor, num_samples: int, batch_size: int, epsilon: float, seed: int, device
+) -> tuple[str, float, float]:
+    """(similarity name, mean, standard deviation) after discarding the 1 % tails, as StyleGAN does."""
+    if not hasattr(model, "latent_dim") or not callable(getattr(model, "decode", None)):
+        raise GenlabError(f"model '{model.model_name}' has no latent prior to walk in, so it has no PPL")
+    name, sim_net = similarity(extractor)
+    torch.manual_seed(seed)  # t along each path, and labels for conditional models
+    conditional = getattr(model, "row_classes", None) is not None
+    try:
+        mean, std, _ = perceptual_path_length(
+            _Generator(model, seed),
+            num_samples=num_samples,
+            conditional=conditional,
+            batch_size=batch_size,
+            interpolation_method="slerp_any",
+            epsilon=epsilon,
+            sim_net=sim_net,
+            device=device,
+        )
+    except OSError as exc:  # LPIPS' VGG16 download (URLError is an OSError)
+        raise GenlabError(
+            f"ppl with extractor=inception uses LPIPS-VGG, whose VGG16 weights {VGG16_FILE} could not be downloaded "
+            f"({type(exc).__name__}); put the file in {torch.hub.get_dir()}/checkpoints/ or use extractor=domain"
+        ) from exc
+    return name, float(mean), float(std)
