@@ -225,6 +225,12 @@ def test_eval_writes_records_with_protocol_cards_and_reuses_real_features(tmp_pa
     second = json.loads(evaluate(eval_config(common)).read_text())
     assert second["real_features_cached"]
     assert second["records"][0]["value"] == pytest.approx(first["records"][0]["value"], rel=1e-9)
+    report = tmp_path / "gan" / "metrics" / "eval_last.json"
+    before = report.read_text()
+    missing_weights = f"inception_weights={tmp_path / 'none.pth'}"
+    offline = run_cli("eval", common[0], "extractor=inception", missing_weights, cwd=tmp_path)
+    assert offline.returncode == 2 and "weights-inception-2015-12-05-6726825d.pth" in offline.stderr
+    assert report.read_text() == before, "a failed evaluation loses nothing already written"
 
 
 @pytest.mark.slow
