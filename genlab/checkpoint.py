@@ -42,3 +42,19 @@ def rebuild_model(checkpoint: dict[str, Any]) -> torch.nn.Module:
     model = instantiate(checkpoint_config(checkpoint)["model"])
     model.load_state_dict(checkpoint["state_dict"])
     return model.eval()
+
+
+def rebuild_datamodule(checkpoint: dict[str, Any], stage: str = "fit"):
+    """The run's dataset, rebuilt from the config stored in the checkpoint, prepared and set up."""
+    datamodule = instantiate(checkpoint_config(checkpoint)["dataset"])
+    datamodule.prepare_data()
+    datamodule.setup(stage)
+    return datamodule
+
+
+def derived_path(ckpt: Path, folder: str, name: str) -> Path:
+    """Where a file made from a checkpoint goes: `<run>/<folder>/<name>` when the checkpoint is in
+    a run's `checkpoints/`, else beside the checkpoint file."""
+    if ckpt.parent.name == "checkpoints":
+        return ckpt.parent.parent / folder / name
+    return ckpt.with_name(name)

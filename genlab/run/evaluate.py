@@ -15,11 +15,10 @@ from pathlib import Path
 import hydra
 import numpy as np
 import torch
-from hydra.utils import instantiate
 from omegaconf import DictConfig
 from torch.utils.data import DataLoader, Subset
 
-from genlab.checkpoint import checkpoint_config, read_checkpoint, rebuild_model
+from genlab.checkpoint import derived_path, read_checkpoint, rebuild_datamodule, rebuild_model
 from genlab.errors import GenlabError
 from genlab.metrics.evaluation import protocol_card, reference_features, score_samples, split_of
 from genlab.metrics.extractors import build_extractor, check_input_shape, weights_sha256
@@ -36,31 +35,16 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def reference_datamodule(dataset_config: dict, split: str):
-    if split not in ("train", "val"):
-        raise GenlabError(f"split={split!r}: use train or val (the dataset's splits as genlab train used them)")
-    datamodule = instantiate(dataset_config)
-    datamodule.prepare_data()
-    datamodule.setup("fit")
-    return datamodule
-
-
-def default_output(ckpt: Path) -> Path:
-    name = f"eval_{ckpt.stem}.json"
-    if ckpt.parent.name == "checkpoints":
-        return ckpt.parent.parent / "metrics" / name
-    return ckpt.with_name(name)
-
-
 def evaluate(cfg: DictConfig) -> Path:
     if cfg.ckpt is None:
         raise GenlabError("genlab eval needs ckpt=PATH (a .ckpt written by `genlab train`)")
     names = check_metric_names(list(cfg.metrics))
     ckpt = Path(cfg.ckpt).expanduser()
     checkpoint = read_checkpoint(ckpt)
-    config = checkpoint_config(checkpoint)
     model = rebuild_model(checkpoint)
-    datamodule = reference_datamodule(config["dataset"], cfg.split)
+    if cfg.split not in ("train", "val"):
+        raise GenlabError(f"split={cfg.split!r}: use train or val (the dataset's splits as genlab train used them)")
+    datamodule = rebuild_datamodule(checkpoint)
     device = pick_device(cfg.device)
     model.to(device)
     records, from_cache = [], None
@@ -69,7 +53,7 @@ def evaluate(cfg: DictConfig) -> Path:
         records, from_cache = sample_records(sample_names, model, datamodule, cfg, device)
     if "separability" in names:
         records += separability_records(model, datamodule, cfg, device)
-    out = Path(cfg.out) if cfg.out else default_output(ckpt)
+    out = Path(cfg.out) if cfg.out else derived_path(ckpt, "metrics", f"eval_{ckpt.stem}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
         json.dumps({"checkpoint": str(ckpt), "real_features_cached": from_cache, "records": records}, indent=2)

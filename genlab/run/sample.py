@@ -12,32 +12,16 @@ from pathlib import Path
 
 import hydra
 import torch
-from hydra.utils import instantiate
 from omegaconf import DictConfig
 from torch import Tensor
 from torchvision.utils import make_grid, save_image
 
 from genlab.analysis.grids import inputs_above_outputs
 from genlab.analysis.interpolation import interpolation_grid, truncate
-from genlab.checkpoint import checkpoint_config, read_checkpoint, rebuild_model
+from genlab.checkpoint import derived_path, read_checkpoint, rebuild_datamodule, rebuild_model
 from genlab.data.base import first_examples
 from genlab.errors import GenlabError
 from genlab.run.user_errors import exit_on_user_error
-
-
-def default_output(ckpt: Path, kind: str, n: int, seed: int) -> Path:
-    """Inside the run directory when the checkpoint is in one, else beside the file."""
-    name = f"{ckpt.stem}_{kind}_n{n}_seed{seed}.png"
-    if ckpt.parent.name == "checkpoints":
-        return ckpt.parent.parent / "samples" / name
-    return ckpt.with_name(name)
-
-
-def validation_images(config: dict, n: int) -> Tensor:
-    datamodule = instantiate(config["dataset"])
-    datamodule.prepare_data()
-    datamodule.setup("validate")
-    return first_examples(datamodule.val_set, n)
 
 
 def prior_images(model, cfg: DictConfig) -> tuple[str, Tensor, int]:
@@ -81,11 +65,11 @@ def sample(cfg: DictConfig) -> Path:
             kind, images, nrow = prior_images(model, cfg)
         elif callable(getattr(model, "reconstruct", None)):
             kind, nrow = "reconstructions", cfg.nrow or math.ceil(math.sqrt(2 * cfg.n))
-            x = validation_images(checkpoint_config(checkpoint), cfg.n)
+            x = first_examples(rebuild_datamodule(checkpoint, "validate").val_set, cfg.n)
             images = inputs_above_outputs(x, model.reconstruct(x), nrow)
         else:
             raise GenlabError(f"model '{model.model_name}' can neither sample nor reconstruct")
-    out = Path(cfg.out) if cfg.out else default_output(ckpt, kind, cfg.n, cfg.seed)
+    out = Path(cfg.out) if cfg.out else derived_path(ckpt, "samples", f"{ckpt.stem}_{kind}_n{cfg.n}_seed{cfg.seed}.png")
     out.parent.mkdir(parents=True, exist_ok=True)
     save_image(make_grid(images.clamp(0, 1), nrow=nrow, padding=2, pad_value=1.0), out)
     print(out)
