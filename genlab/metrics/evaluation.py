@@ -65,7 +65,7 @@ def score_samples(
     done, features = 0, []
     while done < n:
         images = sample(min(batch_size, n - done), generator)
-        batch, logits = (t.double().cpu() for t in extractor.encode(images))
+        batch, logits = extractor.encode(images)  # stays on the device of the model and the scores
         scores.update_fake(batch, logits)
         features.append(batch)
         done += len(images)

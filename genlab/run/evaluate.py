@@ -120,9 +120,10 @@ def separability_records(model, datamodule, cfg: DictConfig, device) -> list[dic
 
 
 def feature_records(names, model, extractor, real, card: ProtocolCard, settings: ScoreSettings, cfg) -> list[dict]:
-    scores = Scores(names, extractor.num_features, num_classes=0, settings=settings)
+    device = next(model.parameters()).device
+    scores = Scores(names, extractor.num_features, num_classes=0, settings=settings).to(device)
     torch.manual_seed(cfg.seed)  # KID's subsets and IS's split order
-    scores.update_real(real)
+    scores.update_real(real.to(device))
     generator = torch.Generator().manual_seed(cfg.seed)
     score_samples(lambda k, g: model.sample(k, generator=g), scores, extractor, cfg.n, cfg.batch_size, generator)
     return scores.records(card)
