@@ -3,8 +3,10 @@
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
+import lightning as L
 import pytest
 from hydra import compose, initialize_config_module
 from hydra.core.hydra_config import HydraConfig
@@ -33,9 +35,10 @@ def compose_train(overrides: list[str], output_dir: Path) -> DictConfig:
     return cfg
 
 
-def fit(overrides: list[str], output_dir: Path) -> Run:
+def fit(overrides: list[str], output_dir: Path, extra_callbacks: Sequence[L.Callback] = ()) -> Run:
     """Assemble and fit a quiet run in-process (no logger, checkpoints only)."""
     run = assemble(compose_train([*QUIET, *overrides], output_dir))
+    run.trainer.callbacks.extend(extra_callbacks)
     run.trainer.fit(run.model, datamodule=run.datamodule)
     return run
 

@@ -1,0 +1,52 @@
+"""The first logged training terms of the GAN family, for checking that a refactoring of the
+adversarial trainer changes no number.
+
+`python -m tests.gan_losses` rewrites `tests/data/gan_losses.json` from the current code (it was
+recorded before the trainer was split into parts); `tests/test_gan_equivalence.py` compares.
+"""
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import lightning as L
+
+from tests.conftest import fit
+
+MODELS = ("gan", "wgan_gp", "acgan", "infogan", "bigan")
+STEPS = 20  # batches recorded per model
+RECORD = Path(__file__).parent / "data" / "gan_losses.json"
+SMALL = ["dataset=digits", "dataset.image_size=16", "seed=7", "trainer.max_epochs=1000"]
+WIDTHS = {"dcgan": ["model.generator.width=8", "model.discriminator.width=8"]}
+
+
+class TermRecorder(L.Callback):
+    """Every `train/*` term the module logged on each batch (Lightning's `_step` values)."""
+
+    def __init__(self) -> None:
+        self.batches: list[dict[str, float]] = []
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        logged = trainer.callback_metrics.items()
+        self.batches.append(
+            {k.removesuffix("_step"): float(v) for k, v in logged if k.startswith("train/") and k.endswith("_step")}
+        )
+
+
+def overrides(model: str) -> list[str]:
+    conv = model in ("wgan_gp", "acgan", "infogan")
+    return [f"model={model}", *SMALL, *(WIDTHS["dcgan"] if conv else [])]
+
+
+def record(model: str, output_dir: Path) -> list[dict[str, float]]:
+    recorder = TermRecorder()
+    fit([*overrides(model), f"trainer.max_steps={2 * STEPS}"], output_dir, extra_callbacks=[recorder])
+    return recorder.batches[:STEPS]
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory() as tmp:
+        results = {model: record(model, Path(tmp) / model) for model in MODELS}
+    RECORD.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"wrote {RECORD}", file=sys.stderr)
