@@ -43,9 +43,12 @@ def fit(overrides: list[str], output_dir: Path, extra_callbacks: Sequence[L.Call
     return run
 
 
-def run_cli(*args: str, cwd: Path, output_root: Path | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, cwd: Path, output_root: Path | None = None, timeout: int = 600, extra_env: dict | None = None
+) -> subprocess.CompletedProcess:
     """The installed `genlab` console script, as a user would start it."""
     env = {k: v for k, v in os.environ.items() if k not in ("GENLAB_SUBCOMMAND", "LOCAL_RANK")}
+    env.update(extra_env or {})
     if output_root is not None:
         env["GENLAB_OUTPUT_DIR"] = str(output_root)
     return subprocess.run(
@@ -64,3 +67,11 @@ def workdir(tmp_path: Path) -> Path:
     path = tmp_path / "cwd"
     path.mkdir()
     return path
+
+
+@pytest.fixture(scope="session")
+def classifier_ckpt(tmp_path_factory) -> str:
+    """A (barely) trained 16-px digits classifier: the `domain` feature space of metric tests."""
+    out = tmp_path_factory.mktemp("classifier")
+    fit(["model=classifier", "dataset.image_size=16", "trainer.max_steps=30"], out)
+    return str(out / "checkpoints" / "last.ckpt")

@@ -26,7 +26,8 @@ def needs_images(model_cfg) -> bool:
 
 def needs_labels(model_cfg) -> bool:
     """Conditional GANs and the classifier need a dataset with classes."""
-    return bool(model_cfg.get("conditional")) or model_cfg["_target_"].endswith(".Classifier")
+    conditioning = (model_cfg.get("conditioning") or {}).get("_target_", "")
+    return conditioning.rsplit(".", 1)[-1].startswith("Label") or model_cfg["_target_"].endswith(".Classifier")
 
 
 @pytest.fixture(scope="module")

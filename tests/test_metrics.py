@@ -23,6 +23,7 @@ from genlab.metrics import extractors
 from genlab.metrics.feature_cache import cache_key, cached_features
 from genlab.metrics.ppl import path_length
 from genlab.metrics.scores import Scores, ScoreSettings, check_sample_counts
+from genlab.models.base import DecodesLatents, Samples
 from genlab.run.evaluate import evaluate
 from genlab.run.train import assemble
 from tests.conftest import compose_train, fit, run_cli, run_dirs
@@ -191,14 +192,6 @@ SMALL = ["dataset.image_size=16"]
 TINY_DCGAN = ["model=dcgan", "model.generator.width=8", "model.discriminator.width=8", *SMALL]
 
 
-@pytest.fixture(scope="module")
-def classifier_ckpt(tmp_path_factory) -> str:
-    """A (barely) trained 16-px digits classifier: the `domain` feature space of these tests."""
-    out = tmp_path_factory.mktemp("classifier")
-    fit(["model=classifier", *SMALL, "trainer.max_steps=30"], out)
-    return str(out / "checkpoints" / "last.ckpt")
-
-
 @pytest.mark.slow
 def test_eval_writes_records_with_protocol_cards_and_reuses_real_features(tmp_path, classifier_ckpt):
     fit([*TINY_DCGAN, "trainer.max_steps=30"], tmp_path / "gan")
@@ -295,17 +288,20 @@ def test_vae_logs_psnr_ssim_and_bits_per_dim_consistent_with_mse_and_elbo(tmp_pa
     assert metrics["val/bits_per_dim"] == pytest.approx(-metrics["val/elbo"] / (256 * np.log(2)), rel=1e-5)
 
 
-class LinearDecoder(torch.nn.Module):
+class LinearDecoder(torch.nn.Module, Samples, DecodesLatents):
     """G(z) = s·Wz as 4×4 images: its PPL under the identity feature map scales with s²."""
 
-    model_name, latent_dim, row_classes = "linear", 3, None
+    model_name, latent_dim = "linear", 3
 
     def __init__(self, scale: float) -> None:
         super().__init__()
         self.weight = torch.nn.Parameter(torch.randn(3, 16, generator=torch.Generator().manual_seed(0)) * scale)
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
+    def decode(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return (z.to(self.weight.device) @ self.weight).view(-1, 1, 4, 4) * 0.1 + 0.5
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        return self.decode(torch.randn(n, self.latent_dim, generator=generator))
 
 
 def test_ppl_scales_with_the_square_of_the_generator_gain():

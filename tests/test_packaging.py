@@ -13,16 +13,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_wheel_installs_and_lists_models_from_a_temporary_directory(tmp_path):
-    subprocess.run(
+    build = subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path / "dist"), str(ROOT)],
         check=True,
         capture_output=True,
+        text=True,
     )
+    assert "Warning" not in build.stdout + build.stderr, "setuptools warns while building the wheel"
     (wheel,) = (tmp_path / "dist").glob("genlab-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     packages = {p.parent.relative_to(ROOT).as_posix() for p in (ROOT / "genlab").rglob("__init__.py")}
     missing = [p for p in packages if f"{p}/__init__.py" not in names]
-    assert not missing, f"add {missing} to [tool.setuptools] packages in pyproject.toml"
+    assert not missing, f"setuptools' discovery missed {missing}"
     shipped = {p.relative_to(ROOT / "configs").as_posix() for p in (ROOT / "configs").rglob("*.yaml")}
     assert {n.removeprefix("genlab/configs/") for n in names if n.startswith("genlab/configs/")} >= shipped
 

@@ -4,7 +4,8 @@ decision surface moves under it.
 Each validation epoch writes `images/dynamics/step_*.png` (D's output as a colour map, real
 points, generated points) and logs mode coverage (`val/modes_covered`, `val/high_quality`) when
 the dataset has known modes; at the end of training the frames become `images/dynamics.gif`.
-Acts for models with `sample` and `score` (D's output on a point) on 2-D data, on global rank 0 only.
+Acts for models that sample 2-D points; D's surface is drawn for models that declare
+`Discriminates` and whose D needs nothing beside x. Files are written on global rank 0 only.
 """
 
 from pathlib import Path
@@ -16,6 +17,7 @@ from PIL import Image
 
 from genlab.data.base import first_examples
 from genlab.metrics.modes import mode_coverage
+from genlab.models.base import Discriminates, GenerativeModule, Samples
 
 matplotlib.use("Agg")
 from matplotlib import pyplot as plt
@@ -42,16 +44,16 @@ class Dynamics2D(L.Callback):
         self.frames: list[Path] = []
 
     @staticmethod
-    def applies_to(pl_module: L.LightningModule) -> bool:
-        return tuple(getattr(pl_module, "data_shape", ())) == (2,) and callable(getattr(pl_module, "score", None))
+    def applies_to(pl_module: GenerativeModule) -> bool:
+        return pl_module.data_shape == (2,) and isinstance(pl_module, Samples)
 
-    def on_validation_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+    def on_validation_epoch_end(self, trainer: L.Trainer, pl_module: GenerativeModule) -> None:
         due = (trainer.current_epoch + 1) % self.every_n_epochs == 0
         if trainer.sanity_checking or not due or not self.applies_to(pl_module):
             return
         with torch.no_grad():
             fake = pl_module.sample(self.n_samples, generator=torch.Generator().manual_seed(0)).cpu()
-        modes = getattr(trainer.datamodule, "modes", None)
+        modes = trainer.datamodule.modes
         if modes is not None and len(modes):
             coverage = mode_coverage(fake, modes, self.radius, self.min_count)
             pl_module.log("val/modes_covered", float(coverage.modes_covered))
@@ -59,11 +61,13 @@ class Dynamics2D(L.Callback):
         if trainer.is_global_zero:
             self.frames.append(self.plot(trainer, pl_module, fake))
 
-    def plot(self, trainer: L.Trainer, pl_module: L.LightningModule, fake: torch.Tensor) -> Path:
+    def plot(self, trainer: L.Trainer, pl_module: GenerativeModule, fake: torch.Tensor) -> Path:
         axis = torch.linspace(-self.extent, self.extent, 120)
         grid = torch.cartesian_prod(axis, axis)
-        with torch.no_grad():
-            surface = pl_module.score(grid.to(pl_module.device))
+        surface = None
+        if isinstance(pl_module, Discriminates):
+            with torch.no_grad():
+                surface = pl_module.score(grid.to(pl_module.device))
         real = first_examples(trainer.datamodule.val_set, 1000)
         fig, ax = plt.subplots(figsize=(5, 5), dpi=80)
         if surface is not None:  # D that needs labels or codes beside x has no single surface

@@ -1,6 +1,6 @@
 """Image grids written as PNG into the run directory and as TensorBoard images.
 
-Each callback acts only for models offering the matching capability (see
+Each callback acts only for models declaring the matching capability (see
 `genlab.models.base`) and image-shaped data, and only on global rank 0, so a DDP run writes
 one set of images. Grids use fixed noise/inputs so that successive epochs are comparable.
 """
@@ -16,6 +16,7 @@ from torchvision.utils import make_grid, save_image
 
 from genlab.analysis.grids import inputs_above_outputs
 from genlab.analysis.traversal import latent_traversal
+from genlab.models.base import DecodesLatents, Encodes, GenerativeModule, Reconstructs, Samples
 
 
 class ImageGridCallback(L.Callback):
@@ -28,10 +29,10 @@ class ImageGridCallback(L.Callback):
         self.seed = seed
         self.first_val_batch: Tensor | None = None
 
-    def applies_to(self, pl_module: L.LightningModule) -> bool:
+    def applies_to(self, pl_module: GenerativeModule) -> bool:
         raise NotImplementedError
 
-    def make_images(self, pl_module: L.LightningModule) -> tuple[Tensor, int]:
+    def make_images(self, pl_module: GenerativeModule) -> tuple[Tensor, int]:
         """(images in [0, 1], images per row)."""
         raise NotImplementedError
 
@@ -39,11 +40,11 @@ class ImageGridCallback(L.Callback):
         if batch_idx == 0 and dataloader_idx == 0 and self.first_val_batch is None:
             self.first_val_batch = batch[0][: self.n].detach()
 
-    def on_validation_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+    def on_validation_epoch_end(self, trainer: L.Trainer, pl_module: GenerativeModule) -> None:
         due = (trainer.current_epoch + 1) % self.every_n_epochs == 0
         if trainer.sanity_checking or not due or not trainer.is_global_zero:
             return
-        if len(getattr(pl_module, "data_shape", ())) != 3 or not self.applies_to(pl_module):
+        if not pl_module.images or not self.applies_to(pl_module):
             return
         with torch.no_grad():
             images, nrow = self.make_images(pl_module)
@@ -65,10 +66,10 @@ class SampleGrid(ImageGridCallback):
 
     tag = "samples"
 
-    def applies_to(self, pl_module: L.LightningModule) -> bool:
-        return callable(getattr(pl_module, "sample", None))
+    def applies_to(self, pl_module: GenerativeModule) -> bool:
+        return isinstance(pl_module, Samples)
 
-    def make_images(self, pl_module: L.LightningModule) -> tuple[Tensor, int]:
+    def make_images(self, pl_module: GenerativeModule) -> tuple[Tensor, int]:
         generator = torch.Generator().manual_seed(self.seed)
         images = pl_module.sample(self.n, generator=generator)
         nrow = pl_module.grid_nrow(self.n) or int(self.n**0.5)
@@ -80,10 +81,10 @@ class ReconstructionGrid(ImageGridCallback):
 
     tag = "reconstructions"
 
-    def applies_to(self, pl_module: L.LightningModule) -> bool:
-        return callable(getattr(pl_module, "reconstruct", None)) and self.first_val_batch is not None
+    def applies_to(self, pl_module: GenerativeModule) -> bool:
+        return isinstance(pl_module, Reconstructs) and self.first_val_batch is not None
 
-    def make_images(self, pl_module: L.LightningModule) -> tuple[Tensor, int]:
+    def make_images(self, pl_module: GenerativeModule) -> tuple[Tensor, int]:
         x = self.first_val_batch.to(pl_module.device)
         recon = pl_module.reconstruct(x)
         nrow = math.ceil(math.sqrt(2 * len(x)))  # pairs of rows make the grid roughly square
@@ -101,11 +102,11 @@ class LatentTraversalGrid(ImageGridCallback):
         self.steps = steps
         self.span = span
 
-    def applies_to(self, pl_module: L.LightningModule) -> bool:
-        needed = ("encode_mean", "decode", "latent_dim")
-        return all(hasattr(pl_module, a) for a in needed) and self.first_val_batch is not None
+    def applies_to(self, pl_module: GenerativeModule) -> bool:
+        encodes_and_decodes = isinstance(pl_module, Encodes) and isinstance(pl_module, DecodesLatents)
+        return encodes_and_decodes and self.first_val_batch is not None
 
-    def make_images(self, pl_module: L.LightningModule) -> tuple[Tensor, int]:
+    def make_images(self, pl_module: GenerativeModule) -> tuple[Tensor, int]:
         z = pl_module.encode_mean(self.first_val_batch[:1].to(pl_module.device))
         dims = range(min(self.max_latents, pl_module.latent_dim))
         values = torch.linspace(-self.span, self.span, self.steps)

@@ -1,9 +1,11 @@
-"""Logs `val/pca_mse` beside the model's `val/mse`: PCA with as many components as latents."""
+"""Logs `val/pca_mse` beside the model's `val/mse`: PCA with as many components as latents
+(for models that encode and reconstruct)."""
 
 import lightning as L
 
 from genlab.data.base import first_examples
 from genlab.metrics.pca import pca_reconstruction_mse
+from genlab.models.base import Encodes, Reconstructs
 
 
 class PCABaseline(L.Callback):
@@ -13,12 +15,11 @@ class PCABaseline(L.Callback):
 
     def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         datamodule = trainer.datamodule
-        latent_dim = getattr(pl_module, "latent_dim", None)
-        if latent_dim is None or not hasattr(pl_module, "reconstruct") or datamodule is None:
+        if not (isinstance(pl_module, Encodes) and isinstance(pl_module, Reconstructs)) or datamodule is None:
             return
         train = first_examples(datamodule.train_set, self.max_examples).numpy()
         val = first_examples(datamodule.val_set, self.max_examples).numpy()
-        self.mse = pca_reconstruction_mse(train, val, latent_dim)
+        self.mse = pca_reconstruction_mse(train, val, pl_module.latent_dim)
 
     def on_validation_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if self.mse is not None and not trainer.sanity_checking:

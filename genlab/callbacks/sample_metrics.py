@@ -1,4 +1,4 @@
-"""FID/KID/IS while training, plus cheap collapse alarms.
+"""FID/KID/IS while training, plus a mode-collapse alarm in the same feature space.
 
 Every `every_n_epochs` validation epochs, each rank generates its share of `n` samples (the EMA
 generator where the model has one), torchmetrics synchronises the statistics across ranks, and
@@ -6,12 +6,10 @@ the scores are logged to TensorBoard as `metrics/<metric>[<extractor>]` and appe
 its protocol card, to `metrics.csv` and `metrics.jsonl` in the run directory. The checkpoint
 with the lowest FID so far is kept as `checkpoints/best-fid.ckpt` (GANs often get worse late).
 
-Alarms, each logged and warned about in one line when it trips:
-- diversity: mean pairwise feature distance of samples relative to that of real images
-  (`metrics/diversity`; a collapsed generator's samples are close to each other);
-- discriminator saturation: D's accuracy on real vs generated images (`metrics/d_accuracy`),
-  for objectives with a decision threshold; near 1, G's gradients vanish;
-- gradient norms of each sub-network (`train/grad_norm/<name>`), non-finite ones warned about.
+The diversity alarm, logged and warned about in one line when it trips: mean pairwise feature
+distance of samples relative to that of real images (`metrics/diversity`; a collapsed
+generator's samples are close to each other). The alarms that need no feature space (gradient
+norms, discriminator saturation) are callbacks of their own (`grad_norms`, `saturation`).
 """
 
 import csv
@@ -24,11 +22,11 @@ import torch
 from lightning.pytorch.utilities import rank_zero_warn
 from torch import Tensor
 
-from genlab.data.base import first_examples
 from genlab.errors import GenlabError
 from genlab.metrics.evaluation import protocol_card, reference_features, score_samples, split_of
 from genlab.metrics.extractors import build_extractor, check_input_shape
 from genlab.metrics.scores import Scores, ScoreSettings, check_metric_names, check_sample_counts
+from genlab.models.base import Samples, require
 
 
 def mean_pairwise_distance(features: Tensor, limit: int = 500) -> float:
@@ -58,7 +56,6 @@ class SampleMetrics(L.Callback):
         seed: int = 0,
         best_checkpoint: bool = True,
         diversity_alarm: float = 0.5,
-        saturation_alarm: float = 0.99,
     ) -> None:
         self.output_dir = Path(output_dir)
         self.names = check_metric_names(list(metrics))
@@ -71,14 +68,15 @@ class SampleMetrics(L.Callback):
         self.settings = ScoreSettings(kid_subset_size, kid_subsets, is_splits, allow_few_samples)
         self.cache_dir, self.seed = cache_dir, seed
         self.best_checkpoint = best_checkpoint
-        self.diversity_alarm, self.saturation_alarm = diversity_alarm, saturation_alarm
+        self.diversity_alarm = diversity_alarm
         self.best_fid = math.inf
         self.extractor = None
         self.real: Tensor | None = None
         self.real_diversity = 0.0
 
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
-        """Everything that can fail (extractor, counts) fails here, before the first step."""
+        """Everything that can fail (capability, extractor, counts) fails here, before the first step."""
+        require(pl_module, Samples, "FID/KID/IS while training")
         datamodule = trainer.datamodule
         self.extractor = build_extractor(
             self.extractor_kind, datamodule.name, self.classifier, self.resize, self.inception_weights
@@ -96,18 +94,6 @@ class SampleMetrics(L.Callback):
         real, _ = reference_features(*args, self.cache_dir)
         self.real_diversity = mean_pairwise_distance(real)
         self.real = real[trainer.global_rank :: trainer.world_size]
-
-    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
-        if trainer.global_step % max(1, trainer.log_every_n_steps) != 0:
-            return
-        for name, child in pl_module.named_children():
-            grads = [p.grad.detach().flatten() for p in child.parameters() if p.grad is not None]
-            if not grads or name.endswith("_ema"):
-                continue
-            norm = float(torch.linalg.vector_norm(torch.cat(grads)))
-            pl_module.log(f"train/grad_norm/{name}", norm)
-            if not math.isfinite(norm):
-                rank_zero_warn(f"genlab: non-finite gradient norm in {name} at step {trainer.global_step}")
 
     def on_validation_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         due = (trainer.current_epoch + 1) % self.every_n_epochs == 0
@@ -136,7 +122,7 @@ class SampleMetrics(L.Callback):
         records = scores.records(card)
         for record in records:
             pl_module.log(f"metrics/{record['name']}", record["value"], sync_dist=False, rank_zero_only=True)
-        self.alarms(trainer, pl_module, fake)
+        self.check_diversity(trainer, pl_module, fake)
         if trainer.is_global_zero:
             self.write(trainer, records)
         fid = next((r["value"] for r in records if r["metric"] == "fid"), None)
@@ -145,7 +131,7 @@ class SampleMetrics(L.Callback):
             trainer.save_checkpoint(self.output_dir / "checkpoints" / "best-fid.ckpt")
         pl_module.train(was_training)
 
-    def alarms(self, trainer: L.Trainer, pl_module: L.LightningModule, fake: Tensor) -> None:
+    def check_diversity(self, trainer: L.Trainer, pl_module: L.LightningModule, fake: Tensor) -> None:
         step = trainer.global_step
         diversity = mean_pairwise_distance(fake) / max(self.real_diversity, 1e-12)
         pl_module.log("metrics/diversity", diversity, sync_dist=True)
@@ -153,22 +139,6 @@ class SampleMetrics(L.Callback):
             rank_zero_warn(
                 f"genlab: possible mode collapse at step {step}: sample diversity is {diversity:.2f} of the "
                 f"real data's (alarm below {self.diversity_alarm})"
-            )
-        threshold = getattr(getattr(pl_module, "objective", None), "decision_threshold", None)
-        score = getattr(pl_module, "score", None)
-        if threshold is None or not callable(score):
-            return
-        real = first_examples(split_of(trainer.datamodule, "val"), self.batch_size).to(pl_module.device)
-        with torch.no_grad():
-            d_real, d_fake = score(real), score(pl_module.sample(len(real)))
-        if d_real is None:
-            return
-        accuracy = 0.5 * float((d_real > threshold).float().mean() + (d_fake <= threshold).float().mean())
-        pl_module.log("metrics/d_accuracy", accuracy, sync_dist=True)
-        if accuracy > self.saturation_alarm:
-            rank_zero_warn(
-                f"genlab: discriminator saturated at step {step}: accuracy {accuracy:.3f} > {self.saturation_alarm}; "
-                "the generator's gradients vanish (try instance noise, label smoothing or a lower lr_d)"
             )
 
     def write(self, trainer: L.Trainer, records: list[dict]) -> None:

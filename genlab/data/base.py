@@ -31,6 +31,7 @@ class GenlabDataModule(L.LightningDataModule):
     """
 
     label_names: tuple[str, ...] = ("class",)
+    modes: Tensor | None = None  # centres of the components, for data with known modes (toy2d)
 
     def __init__(
         self,

@@ -11,6 +11,7 @@ from genlab.metrics.extractors import Extractor
 from genlab.metrics.feature_cache import cached_features
 from genlab.metrics.protocol import ProtocolCard
 from genlab.metrics.scores import Scores
+from genlab.models.base import Samples
 
 _NOT_DATA = {"batch_size", "num_workers", "prepare_data_per_node", "allow_zero_length_dataloader_with_multiple_devices"}
 
@@ -72,11 +73,7 @@ def score_samples(
     return torch.cat(features)
 
 
-def sampler_name(model) -> str:
-    return "ema" if getattr(model, "generator_ema", None) is not None else "model"
-
-
-def protocol_card(extractor: Extractor, reference: str, shape, n_real: int, n_fake: int, model, seed: int):
+def protocol_card(extractor: Extractor, reference: str, shape, n_real: int, n_fake: int, model: Samples, seed: int):
     return ProtocolCard(
         extractor=extractor.name,
         weights_sha256=extractor.weights_sha256,
@@ -86,6 +83,6 @@ def protocol_card(extractor: Extractor, reference: str, shape, n_real: int, n_fa
         image_shape=[int(s) for s in shape],
         n_real=n_real,
         n_fake=n_fake,
-        generator=sampler_name(model),
+        generator=model.sampling_network(),
         seed=seed,
     )

@@ -6,7 +6,7 @@ The image distance d is LPIPS-VGG next to `extractor=inception` (its VGG16 weigh
 once by torchvision) and the squared feature distance of the genlab classifier next to
 `extractor=domain`; the number is named after it (`ppl[lpips-vgg]`, `ppl[digits-classifier]`).
 Images go in as floats (never uint8: quantisation would swamp distances of order ε²). Codes
-are interpolated in Z with slerp, as StyleGAN does for Z; genlab has no W space yet.
+are interpolated with slerp in the space the model's `decode` reads (`latent_space`, recorded).
 """
 
 import torch
@@ -15,6 +15,7 @@ from torchmetrics.functional.image import perceptual_path_length
 
 from genlab.errors import GenlabError
 from genlab.metrics.extractors import Extractor
+from genlab.models.base import DecodesLatents, GenerativeModule, Samples, require
 
 VGG16_FILE = "vgg16-397923af.pth"
 
@@ -22,14 +23,14 @@ VGG16_FILE = "vgg16-397923af.pth"
 class _Generator(nn.Module):
     """torchmetrics' generator interface over a genlab model with a N(0, I) prior."""
 
-    def __init__(self, model: nn.Module, seed: int) -> None:
+    def __init__(self, model: DecodesLatents, seed: int) -> None:
         super().__init__()
         self.model = model
         self.noise = torch.Generator().manual_seed(seed)
 
     @property
-    def num_classes(self) -> int:
-        return self.model.row_classes
+    def num_classes(self) -> int | None:
+        return self.model.categories
 
     def sample(self, num_samples: int) -> Tensor:
         return torch.randn(num_samples, self.model.latent_dim, generator=self.noise)
@@ -60,14 +61,14 @@ def similarity(extractor: Extractor) -> tuple[str, nn.Module | str]:
 
 
 def path_length(
-    model: nn.Module, extractor: Extractor, num_samples: int, batch_size: int, epsilon: float, seed: int, device
+    model: GenerativeModule, extractor: Extractor, num_samples: int, batch_size: int, epsilon: float, seed: int, device
 ) -> tuple[str, float, float]:
     """(similarity name, mean, standard deviation) after discarding the 1 % tails, as StyleGAN does."""
-    if not hasattr(model, "latent_dim") or not callable(getattr(model, "decode", None)):
-        raise GenlabError(f"model '{model.model_name}' has no latent prior to walk in, so it has no PPL")
+    require(model, Samples, "PPL (a latent prior to walk in)")
+    require(model, DecodesLatents, "PPL (a latent space to walk in)")
     name, sim_net = similarity(extractor)
     torch.manual_seed(seed)  # t along each path, and labels for conditional models
-    conditional = getattr(model, "row_classes", None) is not None
+    conditional = model.categories is not None
     try:
         mean, std, _ = perceptual_path_length(
             _Generator(model, seed),

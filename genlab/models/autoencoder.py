@@ -7,7 +7,7 @@ import torch
 from torch import Tensor, nn
 
 from genlab.errors import GenlabError
-from genlab.models.base import GenerativeModule, OptimizerFactory
+from genlab.models.base import DecodesLatents, Encodes, GenerativeModule, OptimizerFactory, Reconstructs
 from genlab.objectives.penalties import Encoder
 from genlab.objectives.reconstruction import output_to_image, reconstruction_nll
 
@@ -16,7 +16,7 @@ Penalty = Callable[[Encoder, Tensor, Tensor], Tensor]
 CODE_ACTIVATIONS = {"identity": nn.Identity, "sigmoid": nn.Sigmoid, "relu": nn.ReLU}
 
 
-class Autoencoder(GenerativeModule):
+class Autoencoder(GenerativeModule, DecodesLatents, Reconstructs, Encodes):
     """x ↦ code ↦ x̂, trained on reconstruction + Σ penalties, with optional input corruption.
 
     With a corruption, the encoder sees x̃ = C(x) and the loss compares the output with the
@@ -53,7 +53,7 @@ class Autoencoder(GenerativeModule):
     def encode_mean(self, x: Tensor) -> Tensor:
         return self.encode(x)
 
-    def decode(self, code: Tensor) -> Tensor:
+    def decode(self, code: Tensor, labels: Tensor | None = None) -> Tensor:
         return output_to_image(self.decoder(code), self.loss_kind)
 
     def reconstruct(self, x: Tensor) -> Tensor:

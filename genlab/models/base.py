@@ -1,11 +1,15 @@
-"""What every genlab LightningModule shares: its data shape, optimiser factory and val metrics.
+"""What every genlab LightningModule shares, and the capabilities a model declares.
 
-Callbacks and `genlab sample` talk to models through a few optional methods, found by duck
-typing: `sample(n, generator)` and `decode(z)` with `latent_dim` (models with a N(0, I) prior:
-interpolation, truncation), `reconstruct(x)` (models with an encoder), and `encode_mean(x)`
-(latent traversals). All return images in [0, 1].
+A capability is a small abstract mix-in that a model class lists among its bases: `class
+VAE(GenerativeModule, Samples, DecodesLatents, Reconstructs, Encodes, HasLikelihood)`. Callbacks,
+`genlab sample`, `genlab eval` and the metrics ask `isinstance(model, Samples)` and call what the
+capability promises; they never probe a model's attributes. A model lacking what a picture or a
+score needs is refused in one line naming the capability (`require`). All images in and out are
+in [0, 1].
 """
 
+import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 
@@ -15,17 +19,111 @@ from torch import Tensor
 from torch.optim import Optimizer
 from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
 
+from genlab.analysis.interpolation import truncate
+from genlab.errors import GenlabError
 from genlab.objectives.reconstruction import output_to_image, reconstruction_nll
 
 OptimizerFactory = Callable[[Iterable[torch.nn.Parameter]], Optimizer]
 
 
+class Samples(ABC):
+    """Draws new examples from the learned distribution."""
+
+    @abstractmethod
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        """Exactly `n` examples in data space (images in [0, 1]); `generator` seeds the draw."""
+
+    def sampling_network(self) -> str:
+        """Which weights `sample` uses, recorded beside every score: `ema` or `model`."""
+        return "model"
+
+
+class DecodesLatents(ABC):
+    """Maps codes of a latent space with a N(0, I)-shaped prior to data (interpolation, truncation,
+    traversals, PPL). Conditional models also take one category per code."""
+
+    latent_dim: int
+    latent_space: str = "z"  # the space `decode` reads; style-based generators add `w`
+    categories: int | None = None  # classes (or InfoGAN's first code) the decoder is conditioned on
+
+    @abstractmethod
+    def decode(self, codes: Tensor, labels: Tensor | None = None) -> Tensor:
+        """Data-space outputs for `codes`; `labels` (conditional models) default to `grid_labels`."""
+
+    def truncate(self, codes: Tensor, psi: float) -> Tensor:
+        """The truncation trick: codes pulled towards the space's mean (0 for N(0, I)) by ψ ∈ (0, 1]."""
+        return truncate(codes, psi)
+
+    def grid_labels(self, n: int, per_row: int | None = None) -> Tensor | None:
+        """Labels for a grid of `n` images with one category per row of `per_row` images (default
+        `n // categories`, so each category gets a row); categories repeat when rows outnumber them.
+        None for unconditional models."""
+        if self.categories is None:
+            return None
+        per_row = per_row or max(1, n // self.categories)
+        return (torch.arange(n) // per_row) % self.categories
+
+
+class Reconstructs(ABC):
+    @abstractmethod
+    def reconstruct(self, x: Tensor) -> Tensor:
+        """x → code → x̂, in data space."""
+
+
+class Encodes(ABC):
+    """Maps data to codes (traversals start from an encoded image; separability probes them)."""
+
+    latent_dim: int
+
+    @abstractmethod
+    def encode_mean(self, x: Tensor) -> Tensor:
+        """The code of each example (the posterior mean where the encoder is stochastic)."""
+
+
+class HasLikelihood(ABC):
+    """Scores data under the model: exactly (autoregressive models) or by a bound (VAEs)."""
+
+    likelihood_is_exact: bool
+
+    @abstractmethod
+    def negative_log_likelihood(self, x: Tensor) -> Tensor:
+        """−log p(x) per example in nats (an upper bound where `likelihood_is_exact` is False)."""
+
+    def bits_per_dim(self, x: Tensor) -> Tensor:
+        return self.negative_log_likelihood(x) / (math.prod(x.shape[1:]) * math.log(2))
+
+
+class Discriminates(ABC):
+    """Has a discriminator whose output on data can be read (2-D surfaces, saturation alarms)."""
+
+    @property
+    @abstractmethod
+    def decision_threshold(self) -> float | None:
+        """D's output above which an input counts as real; None where the objective has none."""
+
+    @abstractmethod
+    def score(self, x: Tensor) -> Tensor | None:
+        """D's adversarial output on data-space inputs; None where D needs more than x (labels, codes)."""
+
+
 class GenerativeModule(L.LightningModule):
+    """Data shape, optimiser factory and the validation logging every family shares."""
+
+    # Models whose optimiser steps each use only part of the parameters (a GAN's critic steps leave
+    # G idle) set this; DDP then looks for unused parameters.
+    ddp_find_unused_parameters: bool = False
+    # What `genlab train` returns for sweepers to optimise when `optimized_metric` is not set.
+    default_optimized_metric: str | None = "val/loss"
+
     def __init__(self, name: str, data_shape: Sequence[int], optimizer: OptimizerFactory | None = None) -> None:
         super().__init__()
         self.model_name = name
         self.data_shape = tuple(int(s) for s in data_shape)
         self.optimizer_factory = optimizer or partial(torch.optim.Adam, lr=1e-3)
+
+    @property
+    def images(self) -> bool:
+        return len(self.data_shape) == 3
 
     def configure_optimizers(self) -> Optimizer:
         return self.optimizer_factory(self.parameters())
@@ -52,3 +150,11 @@ class GenerativeModule(L.LightningModule):
         on_step = stage == "train"
         for key, value in terms.items():
             self.log(f"{stage}/{key}", value, on_step=on_step, on_epoch=True, prog_bar=key == "loss", sync_dist=True)
+
+
+def require(model: GenerativeModule, capability: type, purpose: str) -> None:
+    """Refuse, in one line, a model that lacks the capability `purpose` needs."""
+    if not isinstance(model, capability):
+        raise GenlabError(
+            f"model '{model.model_name}' has no {capability.__name__} capability, so it cannot give {purpose}"
+        )

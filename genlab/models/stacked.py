@@ -11,11 +11,11 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-from genlab.models.base import GenerativeModule, OptimizerFactory
+from genlab.models.base import DecodesLatents, Encodes, GenerativeModule, OptimizerFactory, Reconstructs
 from genlab.objectives.reconstruction import output_to_image, reconstruction_nll, squared_error
 
 
-class StackedAutoencoder(GenerativeModule):
+class StackedAutoencoder(GenerativeModule, DecodesLatents, Reconstructs, Encodes):
     def __init__(
         self,
         name: str,
@@ -55,7 +55,8 @@ class StackedAutoencoder(GenerativeModule):
             h = encoder(h)
         return h
 
-    encode_mean = encode
+    def encode_mean(self, x: Tensor) -> Tensor:
+        return self.encode(x)
 
     def _decode_logits(self, code: Tensor) -> Tensor:
         h = code
@@ -63,7 +64,7 @@ class StackedAutoencoder(GenerativeModule):
             h = decoder(h)
         return h.view(-1, *self.data_shape)
 
-    def decode(self, code: Tensor) -> Tensor:
+    def decode(self, code: Tensor, labels: Tensor | None = None) -> Tensor:
         return output_to_image(self._decode_logits(code), self.loss_kind)
 
     def reconstruct(self, x: Tensor) -> Tensor:

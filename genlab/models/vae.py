@@ -7,12 +7,20 @@ import torch
 from torch import Tensor
 
 from genlab.models.autoencoder import NetFactory
-from genlab.models.base import GenerativeModule, OptimizerFactory
+from genlab.models.base import (
+    DecodesLatents,
+    Encodes,
+    GenerativeModule,
+    HasLikelihood,
+    OptimizerFactory,
+    Reconstructs,
+    Samples,
+)
 from genlab.objectives.kl import gaussian_kl, reparameterise
 from genlab.objectives.reconstruction import output_to_image, reconstruction_nll
 
 
-class VAE(GenerativeModule):
+class VAE(GenerativeModule, Samples, DecodesLatents, Reconstructs, Encodes, HasLikelihood):
     """Gaussian encoder q(z|x), standard normal prior, Bernoulli or Gaussian decoder p(x|z).
 
     Logged per example in nats: `recon` = E_q[−log p(x|z)] (one sample), `kl` = KL(q‖p) in
@@ -21,6 +29,8 @@ class VAE(GenerativeModule):
     pixels under a Bernoulli or Gaussian decoder it is not the dequantised discrete likelihood
     that papers' bits/dim figures report.
     """
+
+    likelihood_is_exact = False  # the ELBO bounds log p(x) from below
 
     def __init__(
         self,
@@ -47,7 +57,7 @@ class VAE(GenerativeModule):
     def encode_mean(self, x: Tensor) -> Tensor:
         return self.encode(x)[0]
 
-    def decode(self, z: Tensor) -> Tensor:
+    def decode(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
         return output_to_image(self.decoder(z), self.likelihood)
 
     def reconstruct(self, x: Tensor) -> Tensor:
@@ -56,11 +66,19 @@ class VAE(GenerativeModule):
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         return self.decode(torch.randn(n, self.latent_dim, generator=generator).to(self.device))
 
-    def _terms(self, x: Tensor) -> dict[str, Tensor]:
+    def _per_example(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """(reconstruction NLL, KL) per example, with one reparameterised sample of z."""
         mu, logvar = self.encode(x)
         z = reparameterise(mu, logvar, torch.randn_like(mu))
-        recon = reconstruction_nll(self.decoder(z), x, self.likelihood, self.obs_sigma).mean()
-        kl = gaussian_kl(mu, logvar).mean()
+        return reconstruction_nll(self.decoder(z), x, self.likelihood, self.obs_sigma), gaussian_kl(mu, logvar)
+
+    def negative_log_likelihood(self, x: Tensor) -> Tensor:
+        """−ELBO per example (one sample of z): an upper bound on −log p(x)."""
+        recon, kl = self._per_example(x)
+        return recon + kl
+
+    def _terms(self, x: Tensor) -> dict[str, Tensor]:
+        recon, kl = (t.mean() for t in self._per_example(x))
         elbo = -(recon + kl)
         bits_per_dim = -elbo / (math.prod(self.data_shape) * math.log(2))
         return {"loss": recon + self.beta * kl, "recon": recon, "kl": kl, "elbo": elbo, "bits_per_dim": bits_per_dim}

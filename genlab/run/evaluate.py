@@ -26,6 +26,7 @@ from genlab.metrics.ppl import path_length
 from genlab.metrics.protocol import ProtocolCard, metric_record
 from genlab.metrics.scores import Scores, ScoreSettings, check_metric_names, check_sample_counts
 from genlab.metrics.separability import linear_separability
+from genlab.models.base import Encodes, Samples, require
 from genlab.run.user_errors import exit_on_user_error
 
 
@@ -65,8 +66,9 @@ def evaluate(cfg: DictConfig) -> Path:
 
 def sample_records(names: list[str], model, datamodule, cfg: DictConfig, device) -> tuple[list[dict], bool | None]:
     """FID/KID/IS/precision/recall of samples against the real split, and PPL."""
-    if not callable(getattr(model, "sample", None)) or len(model.data_shape) != 3:
-        raise GenlabError(f"model '{model.model_name}' does not sample images, so it has no {', '.join(names)}")
+    require(model, Samples, ", ".join(names))
+    if not model.images:
+        raise GenlabError(f"model '{model.model_name}' samples points, not images, so it has no {', '.join(names)}")
     if cfg.n < 2:
         raise GenlabError(f"n={cfg.n} must be at least 2 generated images")
     settings = ScoreSettings(cfg.kid_subset_size, cfg.kid_subsets, cfg.is_splits, cfg.allow_few_samples)
@@ -91,8 +93,7 @@ def sample_records(names: list[str], model, datamodule, cfg: DictConfig, device)
 @torch.no_grad()
 def separability_records(model, datamodule, cfg: DictConfig, device) -> list[dict]:
     """Linear SVMs on the codes of (up to `n`) training images, scored on the validation split."""
-    if not callable(getattr(model, "encode_mean", None)):
-        raise GenlabError(f"model '{model.model_name}' has no encoder, so its latent space cannot be probed")
+    require(model, Encodes, "separability (a latent space to probe)")
 
     def codes(dataset) -> tuple[np.ndarray, np.ndarray]:
         loader = DataLoader(Subset(dataset, range(min(cfg.n, len(dataset)))), batch_size=cfg.batch_size)
@@ -135,7 +136,8 @@ def ppl_record(model, extractor, card: ProtocolCard, cfg: DictConfig, device: to
     ppl_card = replace(ppl_card, n_fake=cfg.ppl_samples)
     if name != extractor.name:  # LPIPS' weights are not the extractor's
         ppl_card = replace(ppl_card, weights_sha256="lpips-vgg (torchmetrics)", feature_dim=0, resize="lpips")
-    return metric_record("ppl", mean, std, ppl_card, epsilon=cfg.ppl_epsilon, space="z", interpolation="slerp")
+    space = model.latent_space
+    return metric_record("ppl", mean, std, ppl_card, epsilon=cfg.ppl_epsilon, space=space, interpolation="slerp")
 
 
 def print_table(records: list[dict]) -> None:

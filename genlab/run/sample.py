@@ -17,35 +17,37 @@ from torch import Tensor
 from torchvision.utils import make_grid, save_image
 
 from genlab.analysis.grids import inputs_above_outputs
-from genlab.analysis.interpolation import interpolation_grid, truncate
+from genlab.analysis.interpolation import interpolation_grid
 from genlab.checkpoint import derived_path, read_checkpoint, rebuild_datamodule, rebuild_model
 from genlab.data.base import first_examples
 from genlab.errors import GenlabError
+from genlab.models.base import DecodesLatents, Reconstructs, Samples, require
 from genlab.run.user_errors import exit_on_user_error
 
 
 def prior_images(model, cfg: DictConfig) -> tuple[str, Tensor, int]:
-    """(file-name tag, images, images per row) for a model with a N(0, I) prior."""
+    """(file-name tag, images, images per row) for a model that samples. A plain grid needs only
+    `Samples`; truncation and interpolation choose the codes, so they need `DecodesLatents`."""
     if not 0 < cfg.truncation <= 1:
         raise GenlabError(f"truncation={cfg.truncation} must be in (0, 1]; 1 means no truncation")
     generator = torch.Generator().manual_seed(cfg.seed)
+    grid_nrow = cfg.nrow or model.grid_nrow(cfg.n) or math.ceil(math.sqrt(cfg.n))
+    if cfg.mode == "grid" and cfg.truncation == 1:
+        return "samples", model.sample(cfg.n, generator), grid_nrow
+    require(model, DecodesLatents, f"samples from chosen codes (mode={cfg.mode}, truncation={cfg.truncation})")
     psi = "" if cfg.truncation == 1 else f"_psi{cfg.truncation:g}"
     if cfg.mode == "grid":
-        z = truncate(torch.randn(cfg.n, model.latent_dim, generator=generator), cfg.truncation)
-        return f"samples{psi}", model.decode(z), cfg.nrow or model.grid_nrow(cfg.n) or math.ceil(math.sqrt(cfg.n))
+        z = model.truncate(torch.randn(cfg.n, model.latent_dim, generator=generator), cfg.truncation)
+        return f"samples{psi}", model.decode(z), grid_nrow
     if cfg.mode == "interpolate":
         if cfg.interpolation not in ("lerp", "slerp") or cfg.steps < 2:
             raise GenlabError(
                 f"interpolation={cfg.interpolation}, steps={cfg.steps}: use lerp or slerp with at least 2 steps"
             )
         rows = max(1, cfg.n // cfg.steps)
-        endpoints = truncate(torch.randn(2 * rows, model.latent_dim, generator=generator), cfg.truncation)
+        endpoints = model.truncate(torch.randn(2 * rows, model.latent_dim, generator=generator), cfg.truncation)
         z = interpolation_grid(endpoints, cfg.steps, cfg.interpolation)
-        row_classes = getattr(model, "row_classes", None)
-        if row_classes:  # each walk keeps one category: row i shows category i mod row_classes
-            images = model.decode(z, torch.arange(rows).repeat_interleave(cfg.steps) % row_classes)
-        else:
-            images = model.decode(z)
+        images = model.decode(z, model.grid_labels(len(z), per_row=cfg.steps))  # each walk keeps one category
         return f"interpolation-{cfg.interpolation}{psi}", images, cfg.steps
     raise GenlabError(f"mode={cfg.mode} is unknown; use grid or interpolate")
 
@@ -61,14 +63,14 @@ def sample(cfg: DictConfig) -> Path:
     if len(model.data_shape) != 3:
         raise GenlabError(f"model '{model.model_name}' works on {list(model.data_shape)}-shaped points, not images")
     with torch.no_grad():
-        if callable(getattr(model, "sample", None)):
+        if isinstance(model, Samples):
             kind, images, nrow = prior_images(model, cfg)
-        elif callable(getattr(model, "reconstruct", None)):
+        elif isinstance(model, Reconstructs):
             kind, nrow = "reconstructions", cfg.nrow or math.ceil(math.sqrt(2 * cfg.n))
             x = first_examples(rebuild_datamodule(checkpoint, "validate").val_set, cfg.n)
             images = inputs_above_outputs(x, model.reconstruct(x), nrow)
         else:
-            raise GenlabError(f"model '{model.model_name}' can neither sample nor reconstruct")
+            require(model, Samples, "a grid of samples (nor does it have Reconstructs, for reconstructions)")
     out = Path(cfg.out) if cfg.out else derived_path(ckpt, "samples", f"{ckpt.stem}_{kind}_n{cfg.n}_seed{cfg.seed}.png")
     out.parent.mkdir(parents=True, exist_ok=True)
     save_image(make_grid(images.clamp(0, 1), nrow=nrow, padding=2, pad_value=1.0), out)

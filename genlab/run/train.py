@@ -1,6 +1,7 @@
 """`genlab train`: compose → seed → instantiate data, model, callbacks, loggers, trainer → fit.
 
-Returns the final `val/loss`, so Hydra sweepers can optimise it.
+Returns the last value of `optimized_metric` (see `genlab.run.objective`), so Hydra sweepers
+can optimise it.
 """
 
 import os
@@ -17,6 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from genlab.callbacks.run_state import RunState
 from genlab.errors import GenlabError, find_user_error
+from genlab.models.base import GenerativeModule
 from genlab.run import resolvers
 from genlab.run.checks import (
     check_model_fits_data,
@@ -24,6 +26,7 @@ from genlab.run.checks import (
     check_trainer_fits_model,
     refuse_multirun_with_popen_ddp,
 )
+from genlab.run.objective import final_value, optimized_metric
 from genlab.run.resume import resume_args, split_resume
 from genlab.run.user_errors import exit_on_user_error
 
@@ -49,7 +52,7 @@ def build_all(group: DictConfig | None) -> list[Any]:
 @rank_zero_only
 def report(trainer: L.Trainer, output_dir: str) -> None:
     checkpoint = trainer.checkpoint_callback
-    best = getattr(checkpoint, "best_model_path", "") or "none"
+    best = (checkpoint.best_model_path if checkpoint is not None else "") or "none"
     print(
         f"\ngenlab: run finished in {output_dir}\n"
         f"  checkpoints  {output_dir}/checkpoints/ (best: {best})\n"
@@ -63,6 +66,7 @@ class Run:
     datamodule: L.LightningDataModule
     model: L.LightningModule
     trainer: L.Trainer
+    metric: str | None  # what `train` returns to a sweeper
 
 
 def load_data(datamodule: L.LightningDataModule) -> None:
@@ -73,11 +77,11 @@ def load_data(datamodule: L.LightningDataModule) -> None:
     datamodule.setup("fit")
 
 
-def ddp_strategy_for(model: L.LightningModule, trainer_cfg: DictConfig) -> dict[str, str]:
+def ddp_strategy_for(model: GenerativeModule, trainer_cfg: DictConfig) -> dict[str, str]:
     """Models whose optimiser steps each use part of the parameters (a GAN's critic steps leave
     G idle) declare `ddp_find_unused_parameters`; DDP then has to look for unused ones."""
     strategy = str(trainer_cfg.get("strategy", "auto"))
-    if getattr(model, "ddp_find_unused_parameters", False) and strategy in ("ddp", "ddp_spawn", "ddp_fork"):
+    if model.ddp_find_unused_parameters and strategy in ("ddp", "ddp_spawn", "ddp_fork"):
         return {"strategy": f"{strategy}_find_unused_parameters_true"}
     return {}
 
@@ -96,9 +100,10 @@ def assemble(cfg: DictConfig) -> Run:
     callbacks = [RunState(config), *build_all(cfg.get("callbacks"))]
     loggers = build_all(cfg.get("logger"))
     trainer = build(cfg.trainer, callbacks=callbacks, logger=loggers or False, **ddp_strategy_for(model, cfg.trainer))
+    metric = optimized_metric(cfg.get("optimized_metric"), model, trainer.callbacks)
     for logger in trainer.loggers:
         logger.log_hyperparams(config)
-    return Run(datamodule, model, trainer)
+    return Run(datamodule, model, trainer, metric)
 
 
 def train(cfg: DictConfig) -> float | None:
@@ -106,9 +111,7 @@ def train(cfg: DictConfig) -> float | None:
     run = assemble(cfg)
     run.trainer.fit(run.model, datamodule=run.datamodule, ckpt_path=cfg.get("ckpt_path"))
     report(run.trainer, cfg.paths.output_dir)
-    trainer = run.trainer
-    val_loss = trainer.callback_metrics.get("val/loss")
-    return float(val_loss) if val_loss is not None else None
+    return final_value(run.trainer, run.metric)
 
 
 @hydra.main(version_base="1.3", config_path="pkg://genlab.configs", config_name="train")

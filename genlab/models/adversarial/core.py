@@ -1,0 +1,185 @@
+"""The two-player core every adversarial game runs on (DESIGN principle 2).
+
+It owns what all games share: manual optimisation of G (optimiser 0) and D (optimiser 1),
+`balance.n_critic` D steps per G step, the objective, D's regularisers (lazy, by interval), the
+generator's moving average, the step counters, and sampling from a N(0, I) latent space. A game
+(`gan.GAN`, `bigan.BiGAN`) supplies its networks and says what each player's loss is on a batch:
+`discriminator_play`, `generator_play`, `validation_terms`, and how codes become outputs (`generate`).
+
+Manual optimisation: Lightning's `trainer.global_step` counts *every* optimiser step, so one
+batch advances it by 2 when it has a generator step and by 1 otherwise; `trainer.max_steps=N`
+therefore means N optimiser steps in total. `train/g_steps` logs generator iterations.
+Gradient clipping by the trainer is refused for these models (WGAN's clipping is a regulariser).
+"""
+
+from abc import abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+from torch.optim import Optimizer
+
+from genlab.errors import GenlabError
+from genlab.models.adversarial.balance import Balance
+from genlab.models.base import DecodesLatents, Discriminates, GenerativeModule, OptimizerFactory, Samples
+from genlab.models.ema import moving_average
+from genlab.objectives.adversarial import OBJECTIVES
+from genlab.objectives.regularisers import Regulariser
+
+
+@dataclass
+class DiscriminatorPlay:
+    """One D step's outcome: the loss terms to minimise, values only logged, and what input-gradient
+    penalties need (the critic as a function of D's input alone, real and generated inputs)."""
+
+    losses: dict[str, Tensor]
+    monitors: dict[str, Tensor]
+    critic: Callable[[Tensor], Tensor]
+    fake: Tensor
+
+
+class AdversarialModule(GenerativeModule, Samples, DecodesLatents, Discriminates):
+    ddp_find_unused_parameters = True  # critic steps leave the generator unused
+    default_optimized_metric = "fid"  # with evaluation=…: the FID of the evaluation callback
+
+    def __init__(
+        self,
+        name: str,
+        data_shape: Sequence[int],
+        generator: nn.Module,
+        discriminator: nn.Module,
+        latent_dim: int,
+        objective: str = "non_saturating",
+        regularisers: Mapping[str, Regulariser] | None = None,
+        balance: Balance | None = None,
+        ema_decay: float | None = None,
+        optimizer: OptimizerFactory | None = None,
+    ) -> None:
+        super().__init__(name, data_shape, optimizer)
+        if objective not in OBJECTIVES:
+            raise GenlabError(f"model.objective={objective!r} is unknown; choose one of {', '.join(OBJECTIVES)}")
+        self.automatic_optimization = False
+        self.latent_dim = latent_dim
+        self.objective = OBJECTIVES[objective]
+        self.balance = balance or Balance()
+        self.regularisers = dict(regularisers or {})
+        self.generator = generator
+        self.discriminator = discriminator
+        for regulariser in self.regularisers.values():
+            regulariser.attach(self.discriminator)
+        self.generator_ema = moving_average(self.generator, ema_decay)
+        self.g_steps = 0
+        self.d_steps = 0
+
+    # --- what a game supplies
+
+    @abstractmethod
+    def discriminator_play(self, real: Tensor, batch: list[Tensor]) -> DiscriminatorPlay:
+        """D's losses on a batch (real inputs already in model space)."""
+
+    @abstractmethod
+    def generator_play(self, real: Tensor, batch: list[Tensor]) -> dict[str, Tensor]:
+        """G's loss terms on a batch."""
+
+    @abstractmethod
+    def validation_terms(self, real: Tensor, batch: list[Tensor]) -> dict[str, Tensor]:
+        """What to log on a held-out batch."""
+
+    @abstractmethod
+    def generate(self, codes: Tensor, labels: Tensor | None, net: nn.Module) -> Tensor:
+        """Model-space outputs of generator `net` for latent codes (and categories, where the game has them)."""
+
+    def generator_parameters(self) -> Iterator[nn.Parameter]:
+        """What G's optimiser updates (BiGAN adds its encoder)."""
+        return self.generator.parameters()
+
+    # --- spaces, sampling, capabilities
+
+    def to_model_space(self, x: Tensor) -> Tensor:
+        """Images in [0, 1] → [−1, 1], the range of the Tanh generator; points unchanged."""
+        return x * 2 - 1 if self.images else x
+
+    def to_data_space(self, x: Tensor) -> Tensor:
+        return ((x + 1) / 2).clamp(0, 1) if self.images else x
+
+    def sampling_network(self) -> str:
+        return "ema" if self.generator_ema is not None else "model"
+
+    def decode(self, codes: Tensor, labels: Tensor | None = None) -> Tensor:
+        """Data-space outputs for codes, from the averaged generator when there is one."""
+        if labels is None:
+            labels = self.grid_labels(len(codes))
+        net = self.generator_ema if self.generator_ema is not None else self.generator
+        return self.to_data_space(self.generate(codes.to(self.device), labels, net))
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        return self.decode(torch.randn(n, self.latent_dim, generator=generator))
+
+    def grid_nrow(self, n: int) -> int | None:
+        """Images per row that put one category per row (None: the caller's default)."""
+        return None if self.categories is None else max(1, n // self.categories)
+
+    @property
+    def decision_threshold(self) -> float | None:
+        return self.objective.decision_threshold
+
+    # --- training
+
+    def configure_optimizers(self) -> list[Optimizer]:
+        d_kwargs = {"lr": self.balance.lr_d} if self.balance.lr_d is not None else {}
+        return [
+            self.optimizer_factory(self.generator_parameters()),
+            self.optimizer_factory(self.discriminator.parameters(), **d_kwargs),
+        ]
+
+    def noisy(self, x: Tensor) -> Tensor:
+        return self.balance.noisy(x, self.g_steps)
+
+    def _discriminator_step(self, real: Tensor, batch: list[Tensor], optimizer) -> dict[str, Tensor]:
+        due = [(name, r) for name, r in self.regularisers.items() if r.due(self.d_steps)]
+        with self.toggled_optimizer(optimizer):
+            play = self.discriminator_play(real, batch)
+            losses = dict(play.losses)
+            for name, regulariser in due:
+                penalty = regulariser.penalty(play.critic, real, play.fake)
+                if penalty is not None:
+                    losses[name] = regulariser.scale * penalty
+            optimizer.zero_grad()
+            self.manual_backward(sum(losses.values()))
+            optimizer.step()
+        for _, regulariser in due:
+            regulariser.after_step(self.discriminator)
+        self.d_steps += 1
+        return {**losses, **play.monitors}
+
+    def _generator_step(self, real: Tensor, batch: list[Tensor], optimizer) -> dict[str, Tensor]:
+        with self.toggled_optimizer(optimizer):
+            losses = self.generator_play(real, batch)
+            optimizer.zero_grad()
+            self.manual_backward(sum(losses.values()))
+            optimizer.step()
+        if self.generator_ema is not None:
+            self.generator_ema.update_parameters(self.generator)
+        self.g_steps += 1
+        return {key: value.detach() for key, value in losses.items()}
+
+    def training_step(self, batch: list[Tensor], batch_idx: int) -> None:
+        opt_g, opt_d = self.optimizers()
+        real = self.to_model_space(batch[0])
+        terms = self._discriminator_step(real, batch, opt_d)
+        if self.balance.generator_step_due(batch_idx):
+            terms.update(self._generator_step(real, batch, opt_g))
+        terms["g_steps"] = torch.tensor(float(self.g_steps))
+        self.log_terms("train", terms)
+
+    def validation_step(self, batch: list[Tensor], batch_idx: int) -> None:
+        self.log_terms("val", self.validation_terms(self.to_model_space(batch[0]), batch))
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint["g_steps"] = self.g_steps
+        checkpoint["d_steps"] = self.d_steps
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        self.g_steps = int(checkpoint.get("g_steps", 0))
+        self.d_steps = int(checkpoint.get("d_steps", 0))

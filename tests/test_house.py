@@ -1,0 +1,112 @@
+"""The house every family lives in: declared capabilities, exact sample counts, lazy
+regularisation, and the value `genlab train` returns to sweepers."""
+
+import json
+
+import pytest
+import torch
+
+from genlab.errors import GenlabError
+from genlab.models.base import DecodesLatents, Discriminates, Encodes, HasLikelihood, Reconstructs, Samples
+from genlab.objectives import regularisers
+from genlab.run.train import build, train
+from tests.conftest import QUIET, compose_train, fit
+from tests.gan_losses import TermRecorder
+from tests.test_configs import MODELS
+
+SMALL = ["dataset=digits", "dataset.image_size=16"]
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_sample_returns_exactly_n_images(model, tmp_path):
+    built = build(compose_train([f"model={model}", *SMALL], tmp_path).model)
+    if not isinstance(built, Samples):
+        return
+    for n in (1, 7, 64):
+        with torch.no_grad():
+            images = built.eval().sample(n, torch.Generator().manual_seed(0))
+        assert images.shape == (n, 1, 16, 16), (model, n)
+        assert images.min() >= 0 and images.max() <= 1
+
+
+@pytest.mark.parametrize(
+    ("model", "declared"),
+    [
+        ("ae", {DecodesLatents, Reconstructs, Encodes}),
+        ("vae", {Samples, DecodesLatents, Reconstructs, Encodes, HasLikelihood}),
+        ("dcgan", {Samples, DecodesLatents, Discriminates}),
+        ("bigan", {Samples, DecodesLatents, Discriminates, Reconstructs, Encodes}),
+        ("classifier", set()),
+    ],
+)
+def test_families_declare_their_capabilities(model, declared, tmp_path):
+    built = build(compose_train([f"model={model}", *SMALL], tmp_path).model)
+    everything = {Samples, DecodesLatents, Reconstructs, Encodes, HasLikelihood, Discriminates}
+    assert {c for c in everything if isinstance(built, c)} == declared
+
+
+def test_conditional_grids_cycle_categories_one_per_row(tmp_path):
+    built = build(compose_train(["model=cgan", *SMALL], tmp_path).model)
+    assert built.grid_labels(64).tolist() == [i // 6 % 10 for i in range(64)]  # 10 rows of 6, then class 0 again
+    assert built.grid_labels(6, per_row=3).tolist() == [0, 0, 0, 1, 1, 1]
+
+
+def test_lazy_r1_is_computed_one_step_in_four_with_four_times_the_weight(tmp_path, monkeypatch):
+    calls = []
+
+    def counting_r1(critic, real):
+        value = original(critic, real)
+        calls.append(float(value.detach()))
+        return value
+
+    original = regularisers.r1_penalty
+    monkeypatch.setattr(regularisers, "r1_penalty", counting_r1)
+    recorder = TermRecorder()
+    overrides = ["model=gan", "dataset=toy2d", "model/regulariser=[r1]", "model.regularisers.r1.every=4"]
+    fit([*overrides, "model.regularisers.r1.weight=3.0", "trainer.max_steps=24"], tmp_path, [recorder])
+    assert len(recorder.batches) == 12 and len(calls) == 3  # D steps 0, 4 and 8 of 12
+    logged = [recorder.batches[i]["train/r1"] for i in (0, 4, 8)]
+    assert logged == pytest.approx([4 * 0.5 * 3.0 * value for value in calls], rel=1e-6)
+
+
+def test_regulariser_intervals_must_be_whole_steps():
+    with pytest.raises(GenlabError, match="every=0"):
+        regularisers.R1(weight=10.0, every=0)
+
+
+def test_bigan_refuses_input_gradient_penalties(tmp_path):
+    cfg = compose_train(["model=bigan", "dataset=toy2d", "model/regulariser=[gradient_penalty]"], tmp_path)
+    with pytest.raises(GenlabError, match=r"model\.regularisers\.gradient_penalty: BiGAN's D judges"):
+        build(cfg.model)
+
+
+def test_train_returns_the_autoencoders_validation_loss(tmp_path):
+    cfg = compose_train([*QUIET, "model=ae", *SMALL, "trainer.max_epochs=1"], tmp_path)
+    value = train(cfg)
+    assert isinstance(value, float) and value > 0
+
+
+def test_train_returns_the_gan_fid_with_evaluation_on(tmp_path, classifier_ckpt):
+    overrides = [
+        *QUIET,
+        "model=dcgan",
+        "model.generator.width=8",
+        "model.discriminator.width=8",
+        *SMALL,
+        "evaluation=domain",
+        f"callbacks.metrics.classifier={classifier_ckpt}",
+        "callbacks.metrics.n=100",
+        "callbacks.metrics.metrics=[fid]",
+        f"callbacks.metrics.cache_dir={tmp_path / 'cache'}",
+        "trainer.max_epochs=1",
+    ]
+    value = train(compose_train(overrides, tmp_path))
+    (row,) = [line for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert value == pytest.approx(json.loads(row)["value"], rel=1e-6)
+
+
+def test_a_gan_without_evaluation_cannot_optimise_fid(tmp_path):
+    cfg = compose_train([*QUIET, "model=gan", "dataset=toy2d", "optimized_metric=fid"], tmp_path)
+    with pytest.raises(GenlabError, match="optimized_metric=fid is computed only with evaluation on"):
+        train(cfg)
+    assert not (tmp_path / "checkpoints").exists(), "refused before training"
