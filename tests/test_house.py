@@ -9,7 +9,7 @@ import torch
 from genlab.errors import GenlabError
 from genlab.models.base import DecodesLatents, Discriminates, Encodes, HasLikelihood, Reconstructs, Samples
 from genlab.objectives import regularisers
-from genlab.run.train import build, train
+from genlab.run.train import assemble, build, train
 from tests.conftest import QUIET, compose_train, fit
 from tests.gan_losses import TermRecorder
 from tests.test_configs import MODELS
@@ -110,3 +110,26 @@ def test_a_gan_without_evaluation_cannot_optimise_fid(tmp_path):
     with pytest.raises(GenlabError, match="optimized_metric=fid is computed only with evaluation on"):
         train(cfg)
     assert not (tmp_path / "checkpoints").exists(), "refused before training"
+
+
+def test_gan_with_moving_average_and_lazy_r1_resumes_exactly(tmp_path):
+    """N + resume + N = 2N for what the house adds to the GAN's state: the EMA of G (its weights
+    and count) and the D-step counter that decides when a lazy regulariser is due."""
+    base = [
+        "model=gan",
+        "dataset=toy2d",
+        "dataset.n_samples=3000",
+        "model.ema_decay=0.9",
+        "model/regulariser=[r1]",
+        "model.regularisers.r1.every=4",
+        "model.balance.n_critic=2",
+    ]
+    straight = fit([*base, "trainer.max_epochs=2"], tmp_path / "straight").model
+    fit([*base, "trainer.max_epochs=1"], tmp_path / "stopped")
+    resumed = assemble(compose_train([*QUIET, *base, "trainer.max_epochs=2"], tmp_path / "stopped"))
+    resumed.trainer.fit(resumed.model, resumed.datamodule, ckpt_path=tmp_path / "stopped" / "checkpoints" / "last.ckpt")
+    assert (resumed.model.g_steps, resumed.model.d_steps) == (straight.g_steps, straight.d_steps)
+    expected, actual = straight.state_dict(), resumed.model.state_dict()
+    assert expected.keys() == actual.keys() and any(k.startswith("generator_ema.") for k in actual)
+    for key, value in expected.items():
+        assert torch.equal(value, actual[key]), key
