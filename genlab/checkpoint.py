@@ -18,6 +18,7 @@ from hydra.utils import instantiate
 
 from genlab import __version__
 from genlab.errors import GenlabError
+from genlab.trust import check_targets
 
 KEY = "genlab"
 FORMAT = 1
@@ -46,10 +47,12 @@ def genlab_entry(config: dict[str, Any]) -> dict[str, Any]:
     return {"format": FORMAT, "version": __version__, "config": config, "rng": collect_rng_states()}
 
 
-def read_checkpoint(path: str | Path, option: str = "ckpt") -> dict[str, Any]:
+def read_checkpoint(path: str | Path, option: str = "ckpt", trust: bool = False) -> dict[str, Any]:
     """Load a checkpoint written by `genlab train`, or explain why `path` is not one.
 
-    Loads with `weights_only=True`: a checkpoint from elsewhere cannot run code on load.
+    Loads with `weights_only=True`, and checks every `_target_` of the stored config against
+    genlab's own (`genlab.trust`; `trust=True` skips that): a checkpoint from elsewhere can run
+    code neither on load nor when its model is rebuilt.
     """
     file = Path(path).expanduser()
     if not file.is_file():
@@ -66,6 +69,7 @@ def read_checkpoint(path: str | Path, option: str = "ckpt") -> dict[str, Any]:
             f"{option}={path} is not a genlab checkpoint (it holds no run config); "
             "pass a .ckpt written by `genlab train`"
         )
+    check_targets(checkpoint[KEY].get("config"), f"{option}={path}", trust)
     return checkpoint
 
 

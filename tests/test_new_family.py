@@ -1,6 +1,7 @@
 """DESIGN principle 1, proved from outside: a family written as one module and one YAML in a
 user's own folders (no file of genlab touched, no registry) trains, samples and is scored
-through the capabilities it declares."""
+through the capabilities it declares. Its checkpoints name a target genlab does not ship, so
+reading them back takes `trust_config=true`."""
 
 import json
 import textwrap
@@ -76,7 +77,9 @@ def test_a_family_added_from_a_users_folders_trains_samples_and_is_scored(tmp_pa
     assert list((run / "images" / "samples").glob("step_*.png")), "the sample grid callback found Samples"
     ckpt = run / "checkpoints" / "last.ckpt"
 
-    sampled = run_cli("sample", f"ckpt={ckpt}", "n=10", **common)
+    refused = run_cli("sample", f"ckpt={ckpt}", "n=10", **common)
+    assert refused.returncode == 2 and "toy_pixels.IndependentPixels' is not one of genlab's own" in refused.stderr
+    sampled = run_cli("sample", f"ckpt={ckpt}", "n=10", "trust_config=true", **common)
     assert sampled.returncode == 0, sampled.stderr[-3000:]
     assert Path(sampled.stdout.strip().splitlines()[-1]).is_file()
 
@@ -86,6 +89,7 @@ def test_a_family_added_from_a_users_folders_trains_samples_and_is_scored(tmp_pa
         f"classifier={classifier_ckpt}",
         "metrics=[fid]",
         "n=200",
+        "trust_config=true",
         f"cache_dir={tmp_path / 'cache'}",
         **common,
     )

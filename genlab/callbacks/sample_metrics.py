@@ -56,6 +56,7 @@ class SampleMetrics(L.Callback):
         seed: int = 0,
         best_checkpoint: bool = True,
         diversity_alarm: float = 0.5,
+        trust_config: bool = False,
     ) -> None:
         self.output_dir = Path(output_dir)
         self.names = check_metric_names(list(metrics))
@@ -69,6 +70,7 @@ class SampleMetrics(L.Callback):
         self.cache_dir, self.seed = cache_dir, seed
         self.best_checkpoint = best_checkpoint
         self.diversity_alarm = diversity_alarm
+        self.trust_config = trust_config
         self.best_fid = math.inf
         self.extractor = None
         self.real: Tensor | None = None
@@ -78,9 +80,8 @@ class SampleMetrics(L.Callback):
         """Everything that can fail (capability, extractor, counts) fails here, before the first step."""
         require(pl_module, Samples, "FID/KID/IS while training")
         datamodule = trainer.datamodule
-        self.extractor = build_extractor(
-            self.extractor_kind, datamodule.name, self.classifier, self.resize, self.inception_weights
-        )
+        kind, name, weights = self.extractor_kind, datamodule.name, self.inception_weights
+        self.extractor = build_extractor(kind, name, self.classifier, self.resize, weights, self.trust_config)
         check_input_shape(self.extractor, pl_module.data_shape)
         self.n_real = min(self.n_real or self.n, len(split_of(datamodule, self.split)))
         check_sample_counts(self.names, self.n_real, self.n, self.extractor.num_features, self.settings)

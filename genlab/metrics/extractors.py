@@ -52,6 +52,19 @@ def inception_weights_path(weights: str | None) -> Path:
     return Path(weights) if weights else Path(torch.hub.get_dir()) / "checkpoints" / INCEPTION_FILE
 
 
+def check_weights_file(path: Path, option: str) -> None:
+    """Prove a weights file holds tensors and containers only (`weights_only=True` refuses any
+    other pickled object) before torch-fidelity unpickles it without that restriction: a file
+    that passes this check rebuilds nothing but the same tensors either way."""
+    try:
+        torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise GenlabError(
+            f"{option}={path} is not a plain weights file ({type(exc).__name__}); it may have been tampered with, "
+            f"so genlab will not load it: delete it and let genlab download {INCEPTION_FILE} again"
+        ) from exc
+
+
 def inception_extractor(resize: str = "antialias", weights: str | None = None) -> Extractor:
     from torchmetrics.image.fid import NoTrainInceptionV3
 
@@ -60,6 +73,8 @@ def inception_extractor(resize: str = "antialias", weights: str | None = None) -
     path = inception_weights_path(weights)
     if weights and not path.is_file():
         raise GenlabError(f"inception_weights={weights}: no such file; it should be {INCEPTION_FILE}")
+    if path.is_file():
+        check_weights_file(path, "inception_weights")
     try:
         net = NoTrainInceptionV3(
             name="inception-v3-compat",
@@ -92,7 +107,7 @@ def inception_extractor(resize: str = "antialias", weights: str | None = None) -
     )
 
 
-def domain_extractor(classifier: str | None, dataset: str) -> Extractor:
+def domain_extractor(classifier: str | None, dataset: str, trust: bool = False) -> Extractor:
     from genlab.models.classifier import Classifier
 
     train_it = f"train one with `genlab train model=classifier dataset={dataset}`"
@@ -103,7 +118,7 @@ def domain_extractor(classifier: str | None, dataset: str) -> Extractor:
         )
     if not Path(classifier).expanduser().is_file():
         raise GenlabError(f"classifier={classifier}: no such file; {train_it} and pass its checkpoints/last.ckpt")
-    model = rebuild_model(read_checkpoint(classifier, option="classifier"))
+    model = rebuild_model(read_checkpoint(classifier, option="classifier", trust=trust))
     if not isinstance(model, Classifier):
         raise GenlabError(f"classifier={classifier} holds a '{model.model_name}' model, not a classifier; {train_it}")
     if model.dataset != dataset:
@@ -127,11 +142,13 @@ def domain_extractor(classifier: str | None, dataset: str) -> Extractor:
     )
 
 
-def build_extractor(kind: str, dataset: str, classifier: str | None, resize: str, inception_weights: str | None):
+def build_extractor(
+    kind: str, dataset: str, classifier: str | None, resize: str, inception_weights: str | None, trust: bool = False
+):
     if kind == "inception":
         return inception_extractor(resize, inception_weights)
     if kind == "domain":
-        return domain_extractor(classifier, dataset)
+        return domain_extractor(classifier, dataset, trust)
     raise GenlabError(f"extractor={kind!r}: use inception or domain")
 
 

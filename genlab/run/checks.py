@@ -30,7 +30,9 @@ def refuse_multirun_with_popen_ddp(trainer_cfg: DictConfig) -> None:
 def check_resume_checkpoint(ckpt_path: str | None, model_target: str) -> None:
     if ckpt_path is None:
         return
-    checkpoint = read_checkpoint(ckpt_path, option="ckpt_path")
+    # its stored config is only compared here, never built (this run builds its own), so any
+    # target may stand in it; the file must still load under weights_only=True
+    checkpoint = read_checkpoint(ckpt_path, option="ckpt_path", trust=True)
     stored = checkpoint_config(checkpoint)["model"]["_target_"]
     if stored != model_target:
         raise GenlabError(

@@ -41,7 +41,7 @@ def evaluate(cfg: DictConfig) -> Path:
         raise GenlabError("genlab eval needs ckpt=PATH (a .ckpt written by `genlab train`)")
     names = check_metric_names(list(cfg.metrics))
     ckpt = Path(cfg.ckpt).expanduser()
-    checkpoint = read_checkpoint(ckpt)
+    checkpoint = read_checkpoint(ckpt, trust=cfg.trust_config)
     model = rebuild_model(checkpoint)
     if cfg.split not in ("train", "val"):
         raise GenlabError(f"split={cfg.split!r}: use train or val (the dataset's splits as genlab train used them)")
@@ -72,7 +72,9 @@ def sample_records(names: list[str], model, datamodule, cfg: DictConfig, device)
     if cfg.n < 2:
         raise GenlabError(f"n={cfg.n} must be at least 2 generated images")
     settings = ScoreSettings(cfg.kid_subset_size, cfg.kid_subsets, cfg.is_splits, cfg.allow_few_samples)
-    extractor = build_extractor(cfg.extractor, datamodule.name, cfg.classifier, cfg.resize, cfg.inception_weights)
+    extractor = build_extractor(
+        cfg.extractor, datamodule.name, cfg.classifier, cfg.resize, cfg.inception_weights, cfg.trust_config
+    )
     check_input_shape(extractor, model.data_shape)
     n_real = min(cfg.n_real or cfg.n, len(split_of(datamodule, cfg.split)))
     check_sample_counts(names, n_real, cfg.n, extractor.num_features, settings)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from genlab.errors import GenlabError
 from genlab.run.resolvers import run_stamp
+from genlab.trust import check_run_config
 
 
 def split_resume(args: list[str]) -> tuple[str | None, list[str]]:
@@ -31,6 +32,7 @@ def resume_args(run_dir: str, rest: list[str]) -> list[str]:
         raise GenlabError(f"resume={run_dir}: {config} not found; pass a run directory written by `genlab train`")
     if not last.is_file():
         raise GenlabError(f"resume={run_dir}: no checkpoint at {last}; the run saved none, so start it again")
+    check_run_config(str(config), f"resume={run_dir}", trust="trust_config=true" in rest)
     return [
         "--config-path",
         str(config.parent),

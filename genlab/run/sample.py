@@ -58,7 +58,7 @@ def sample(cfg: DictConfig) -> Path:
     if cfg.n < 1:
         raise GenlabError(f"n={cfg.n} must be a positive number of images")
     ckpt = Path(cfg.ckpt).expanduser()
-    checkpoint = read_checkpoint(ckpt)
+    checkpoint = read_checkpoint(ckpt, trust=cfg.trust_config)
     model = rebuild_model(checkpoint)
     if len(model.data_shape) != 3:
         raise GenlabError(f"model '{model.model_name}' works on {list(model.data_shape)}-shaped points, not images")
