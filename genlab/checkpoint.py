@@ -70,7 +70,18 @@ def read_checkpoint(path: str | Path, option: str = "ckpt", trust: bool = False)
             "pass a .ckpt written by `genlab train`"
         )
     check_targets(checkpoint[KEY].get("config"), f"{option}={path}", trust)
+    check_finite(checkpoint["state_dict"], f"{option}={path}")
     return checkpoint
+
+
+def check_finite(state_dict: dict[str, Any], source: str) -> None:
+    """Refuse weights holding NaN or infinity: what a diverged run leaves, useless to sample or resume."""
+    bad = [k for k, v in state_dict.items() if torch.is_tensor(v) and v.is_floating_point() and not v.isfinite().all()]
+    if bad:
+        raise GenlabError(
+            f"{source} holds non-finite weights ({len(bad)} tensors, e.g. {bad[0]}): the run diverged before it "
+            "was saved; pick an earlier checkpoint, or train again with a lower optimizer.lr"
+        )
 
 
 def checkpoint_config(checkpoint: dict[str, Any]) -> dict[str, Any]:

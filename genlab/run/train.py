@@ -13,6 +13,7 @@ import hydra
 import lightning as L
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
+from lightning.pytorch.callbacks import ProgressBar
 from lightning.pytorch.utilities import rank_zero_only
 from omegaconf import DictConfig, OmegaConf
 
@@ -98,6 +99,8 @@ def assemble(cfg: DictConfig) -> Run:
 
     config = OmegaConf.to_container(cfg, resolve=True)
     callbacks = [RunState(config), *build_all(cfg.get("callbacks"))]
+    if cfg.trainer.get("enable_progress_bar") is False:  # the switch alone turns the bundle's bar off
+        callbacks = [c for c in callbacks if not isinstance(c, ProgressBar)]
     loggers = build_all(cfg.get("logger"))
     trainer = build(cfg.trainer, callbacks=callbacks, logger=loggers or False, **ddp_strategy_for(model, cfg.trainer))
     metric = optimized_metric(cfg.get("optimized_metric"), model, trainer.callbacks)

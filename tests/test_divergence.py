@@ -1,0 +1,67 @@
+"""A diverging run stops at its first non-finite term with one line, exits non-zero, and leaves
+only finite checkpoints; commands refuse a checkpoint whose weights are not finite."""
+
+import lightning as L
+import pytest
+import torch
+from hydra import compose, initialize_config_module
+
+from genlab.checkpoint import read_checkpoint
+from genlab.errors import GenlabError
+from genlab.run.sample import sample
+from genlab.run.train import assemble
+from tests.conftest import QUIET, compose_train, fit, run_cli, run_dirs
+
+SMALL = ["dataset.image_size=16"]
+
+
+class PoisonWeight(L.Callback):
+    """Sets one weight to NaN before training step `at`."""
+
+    def __init__(self, at: int) -> None:
+        self.at = at
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        if trainer.global_step == self.at:
+            with torch.no_grad():
+                next(pl_module.parameters()).view(-1)[0] = float("nan")
+
+
+def test_a_run_stops_at_the_first_non_finite_step_and_keeps_the_last_finite_checkpoint(tmp_path):
+    cfg = compose_train([*QUIET, "model=vae", *SMALL, "trainer.max_epochs=3"], tmp_path)
+    run = assemble(cfg)
+    steps_per_epoch = len(run.datamodule.train_dataloader())
+    run.trainer.callbacks.append(PoisonWeight(at=steps_per_epoch + 3))
+    diverged = rf"training diverged at step {steps_per_epoch + 4}: non-finite .*train/elbo"
+    with pytest.raises(GenlabError, match=diverged):
+        run.trainer.fit(run.model, datamodule=run.datamodule)
+    last = read_checkpoint(tmp_path / "checkpoints" / "last.ckpt")  # refuses non-finite weights
+    assert last["global_step"] == steps_per_epoch, "last.ckpt is the end of the first epoch"
+
+
+@pytest.mark.slow
+def test_a_huge_learning_rate_ends_in_one_line_and_no_nan_checkpoint(tmp_path):
+    args = ["optimizer.lr=1e6", *SMALL, "trainer.max_epochs=2", "logger=none", "trainer.enable_progress_bar=false"]
+    result = run_cli("train", *args, cwd=tmp_path, output_root=tmp_path / "outputs")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("genlab: error: training diverged at step 2: non-finite train/"), lines[-3:]
+    assert "run finished" not in result.stdout
+    (run,) = run_dirs(tmp_path / "outputs")
+    for ckpt in (run / "checkpoints").glob("*.ckpt") if (run / "checkpoints").exists() else []:
+        read_checkpoint(ckpt)  # raises on non-finite weights
+
+
+def test_sample_and_resume_refuse_non_finite_weights(tmp_path):
+    fit(["model=vae", *SMALL, "trainer.max_epochs=1"], tmp_path / "run")
+    checkpoint = torch.load(tmp_path / "run" / "checkpoints" / "last.ckpt", weights_only=True)
+    next(iter(checkpoint["state_dict"].values())).view(-1)[0] = float("inf")
+    diverged = tmp_path / "diverged.ckpt"
+    torch.save(checkpoint, diverged)
+    with initialize_config_module("genlab.configs", version_base="1.3"):
+        cfg = compose("sample", overrides=[f"ckpt={diverged}", f"out={tmp_path / 'grid.png'}"])
+    with pytest.raises(GenlabError, match=r"holds non-finite weights \(1 tensors, e.g. encoder"):
+        sample(cfg)
+    with pytest.raises(GenlabError, match=r"ckpt_path=.*holds non-finite weights"):
+        assemble(compose_train([*QUIET, "model=vae", *SMALL, f"ckpt_path={diverged}"], tmp_path / "again"))
+    assert not (tmp_path / "grid.png").exists()
