@@ -101,4 +101,4 @@ def test_resume_needs_a_run_directory(workdir, tmp_path):
 
 def test_gradient_clipping_is_refused_for_gans(workdir, tmp_path):
     result = run_cli("train", "model=gan", "trainer.gradient_clip_val=1.0", cwd=workdir, output_root=tmp_path / "o")
-    assert_clean_error(result, "trainer.gradient_clip_val=1.0 cannot apply to 'gan'", "model.clip")
+    assert_clean_error(result, "trainer.gradient_clip_val=1.0 cannot apply to 'gan'", "model/regulariser=[clip]")

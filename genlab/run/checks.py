@@ -1,9 +1,11 @@
 """Pre-flight checks: problems found before Lightning starts, reported in one line each."""
 
+import os
 from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
+from lightning.pytorch.utilities import rank_zero_warn
 from omegaconf import DictConfig
 
 from genlab.checkpoint import checkpoint_config, read_checkpoint
@@ -55,5 +57,15 @@ def check_trainer_fits_model(model: Any, trainer_cfg: DictConfig) -> None:
     if not model.automatic_optimization and trainer_cfg.get("gradient_clip_val"):
         raise GenlabError(
             f"trainer.gradient_clip_val={trainer_cfg.gradient_clip_val} cannot apply to '{model.model_name}', "
-            "which steps its own optimisers; remove it (WGAN-style weight clipping is model.clip)"
+            "which steps its own optimisers; remove it (WGAN-style weight clipping is model/regulariser=[clip])"
+        )
+
+
+def warn_about_oversubscription(trainer_cfg: DictConfig) -> None:
+    """More CPU processes than cores run, but each crawls: say so once instead of silently."""
+    devices, cores = trainer_cfg.get("devices", 1), os.cpu_count() or 1
+    if trainer_cfg.get("accelerator") == "cpu" and isinstance(devices, int) and devices > cores:
+        rank_zero_warn(
+            f"genlab: trainer.devices={devices} starts {devices} processes on {cores} CPU cores, so each gets less "
+            f"than a core and the run is slower than with trainer.devices={cores}"
         )

@@ -26,6 +26,7 @@ from genlab.run.checks import (
     check_resume_checkpoint,
     check_trainer_fits_model,
     refuse_multirun_with_popen_ddp,
+    warn_about_oversubscription,
 )
 from genlab.run.objective import final_value, optimized_metric
 from genlab.run.resume import resume_args, split_resume
@@ -96,6 +97,7 @@ def assemble(cfg: DictConfig) -> Run:
     model = build(cfg.model)
     check_model_fits_data(model, datamodule)
     check_trainer_fits_model(model, cfg.trainer)
+    warn_about_oversubscription(cfg.trainer)
 
     config = OmegaConf.to_container(cfg, resolve=True)
     callbacks = [RunState(config), *build_all(cfg.get("callbacks"))]
