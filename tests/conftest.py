@@ -35,6 +35,12 @@ def compose_train(overrides: list[str], output_dir: Path) -> DictConfig:
     return cfg
 
 
+def compose_command(name: str, overrides: list[str]) -> DictConfig:
+    """The config `genlab <name> <overrides>` would run (sample, eval)."""
+    with initialize_config_module("genlab.configs", version_base="1.3"):
+        return compose(name, overrides=overrides)
+
+
 def fit(overrides: list[str], output_dir: Path, extra_callbacks: Sequence[L.Callback] = ()) -> Run:
     """Assemble and fit a quiet run in-process (no logger, checkpoints only)."""
     run = assemble(compose_train([*QUIET, *overrides], output_dir))

@@ -4,13 +4,12 @@ only finite checkpoints; commands refuse a checkpoint whose weights are not fini
 import lightning as L
 import pytest
 import torch
-from hydra import compose, initialize_config_module
 
 from genlab.checkpoint import read_checkpoint
 from genlab.errors import GenlabError
 from genlab.run.sample import sample
 from genlab.run.train import assemble
-from tests.conftest import QUIET, compose_train, fit, run_cli, run_dirs
+from tests.conftest import QUIET, compose_command, compose_train, fit, run_cli, run_dirs
 
 SMALL = ["dataset.image_size=16"]
 
@@ -58,8 +57,7 @@ def test_sample_and_resume_refuse_non_finite_weights(tmp_path):
     next(iter(checkpoint["state_dict"].values())).view(-1)[0] = float("inf")
     diverged = tmp_path / "diverged.ckpt"
     torch.save(checkpoint, diverged)
-    with initialize_config_module("genlab.configs", version_base="1.3"):
-        cfg = compose("sample", overrides=[f"ckpt={diverged}", f"out={tmp_path / 'grid.png'}"])
+    cfg = compose_command("sample", [f"ckpt={diverged}", f"out={tmp_path / 'grid.png'}"])
     with pytest.raises(GenlabError, match=r"holds non-finite weights \(1 tensors, e.g. encoder"):
         sample(cfg)
     with pytest.raises(GenlabError, match=r"ckpt_path=.*holds non-finite weights"):

@@ -15,7 +15,6 @@ import scipy.linalg
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
-from hydra import compose, initialize_config_module
 
 from genlab.data.digits import DigitsDataModule
 from genlab.errors import GenlabError
@@ -26,7 +25,7 @@ from genlab.metrics.scores import Scores, ScoreSettings, check_sample_counts
 from genlab.models.base import DecodesLatents, Samples
 from genlab.run.evaluate import evaluate
 from genlab.run.train import assemble
-from tests.conftest import compose_train, fit, run_cli, run_dirs
+from tests.conftest import compose_command, compose_train, fit, run_cli, run_dirs
 from tests.e2e import scalar_values, tensorboard_tags
 from tests.inception import untrained_inception_weights
 
@@ -183,11 +182,6 @@ def test_domain_extractor_without_classifier_names_the_command():
         extractors.domain_extractor(None, "mnist")
 
 
-def eval_config(overrides: list[str]):
-    with initialize_config_module("genlab.configs", version_base="1.3"):
-        return compose("eval", overrides=overrides)
-
-
 SMALL = ["dataset.image_size=16"]
 TINY_DCGAN = ["model=dcgan", "model.generator.width=8", "model.discriminator.width=8", *SMALL]
 
@@ -204,7 +198,7 @@ def test_eval_writes_records_with_protocol_cards_and_reuses_real_features(tmp_pa
         "kid_subset_size=100",
         f"cache_dir={tmp_path / 'cache'}",
     ]
-    first = json.loads(evaluate(eval_config(common)).read_text())
+    first = json.loads(evaluate(compose_command("eval", common)).read_text())
     assert not first["real_features_cached"]
     assert [r["name"] for r in first["records"]] == [f"{m}[digits-classifier]" for m in ("fid", "kid", "is", "ppl")]
     for record in first["records"][:3]:
@@ -215,7 +209,7 @@ def test_eval_writes_records_with_protocol_cards_and_reuses_real_features(tmp_pa
     assert first["records"][0]["value"] > 0
     ppl = first["records"][3]
     assert ppl["value"] > 0 and ppl["protocol"]["n_fake"] == 100 and ppl["settings"]["space"] == "z"
-    second = json.loads(evaluate(eval_config(common)).read_text())
+    second = json.loads(evaluate(compose_command("eval", common)).read_text())
     assert second["real_features_cached"]
     assert second["records"][0]["value"] == pytest.approx(first["records"][0]["value"], rel=1e-9)
     report = tmp_path / "gan" / "metrics" / "eval_last.json"
@@ -327,7 +321,9 @@ def test_offline_lpips_names_the_missing_file(monkeypatch, tmp_path):
 def test_separability_of_a_vae_latent_space_on_shapes_factors(tmp_path):
     fit(["model=vae", "dataset=shapes", "dataset.image_size=16", "trainer.max_epochs=2"], tmp_path / "vae")
     ckpt = tmp_path / "vae" / "checkpoints" / "last.ckpt"
-    report = json.loads(evaluate(eval_config([f"ckpt={ckpt}", "metrics=[separability]", "n=1000"])).read_text())
+    report = json.loads(
+        evaluate(compose_command("eval", [f"ckpt={ckpt}", "metrics=[separability]", "n=1000"])).read_text()
+    )
     records = {r["name"]: r for r in report["records"]}
     assert set(records) == {f"separability/{f}[vae-latent]" for f in ("shape", "scale", "rotation", "x", "y")}
     for record in records.values():

@@ -9,15 +9,14 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
-from hydra import compose, initialize_config_module
 
 from genlab.errors import GenlabError
 from genlab.metrics.extractors import inception_extractor
 from genlab.run.evaluate import evaluate
-from genlab.run.resume import resume_args
+from genlab.run.resume import resume_args, trusts_configs
 from genlab.run.sample import sample
 from genlab.run.train import assemble
-from tests.conftest import QUIET, compose_train, fit, run_cli
+from tests.conftest import QUIET, compose_command, compose_train, fit, run_cli
 
 SMALL = ["dataset.image_size=16", "trainer.max_epochs=1"]
 
@@ -76,11 +75,6 @@ def crafted(source: Path, tmp_path: Path, key_path: tuple[str, ...], node: dict,
     return path
 
 
-def command_config(name: str, overrides: list[str]):
-    with initialize_config_module("genlab.configs", version_base="1.3"):
-        return compose(name, overrides=overrides)
-
-
 @pytest.mark.parametrize(
     ("where", "payload"),
     [
@@ -95,7 +89,7 @@ def command_config(name: str, overrides: list[str]):
 def test_sample_refuses_foreign_targets_in_a_checkpoint(vae_ckpt, tmp_path, marker, where, payload):
     ckpt = crafted(vae_ckpt, tmp_path, where, payloads(marker)[payload])
     with pytest.raises(GenlabError, match=r"is not one of genlab's own targets.*trust_config=true"):
-        sample(command_config("sample", [f"ckpt={ckpt}", f"out={tmp_path / 'grid.png'}"]))
+        sample(compose_command("sample", [f"ckpt={ckpt}", f"out={tmp_path / 'grid.png'}"]))
     assert not marker.exists() and not (tmp_path / "grid.png").exists()
 
 
@@ -103,7 +97,7 @@ def test_sample_refuses_foreign_targets_in_a_checkpoint(vae_ckpt, tmp_path, mark
 def test_eval_refuses_foreign_targets_in_a_checkpoint(vae_ckpt, tmp_path, marker, where, payload):
     ckpt = crafted(vae_ckpt, tmp_path, where, payloads(marker)[payload])
     with pytest.raises(GenlabError, match="is not one of genlab's own targets"):
-        evaluate(command_config("eval", [f"ckpt={ckpt}", "classifier=unused"]))
+        evaluate(compose_command("eval", [f"ckpt={ckpt}", "classifier=unused"]))
     assert not marker.exists()
 
 
@@ -113,7 +107,7 @@ def test_a_crafted_classifier_is_refused_by_eval_and_by_training_with_evaluation
 ):
     classifier = crafted(Path(classifier_ckpt), tmp_path, ("model",), payloads(marker)["open"])
     with pytest.raises(GenlabError, match=r"classifier=.*is not one of genlab's own targets"):
-        evaluate(command_config("eval", [f"ckpt={vae_ckpt}", f"classifier={classifier}", "n=50"]))
+        evaluate(compose_command("eval", [f"ckpt={vae_ckpt}", f"classifier={classifier}", "n=50"]))
     overrides = [*QUIET, "model=vae", *SMALL, "evaluation=domain", f"callbacks.metrics.classifier={classifier}"]
     run = assemble(compose_train(overrides, tmp_path / "run"))
     with pytest.raises(GenlabError, match=r"classifier=.*is not one of genlab's own targets"):
@@ -126,11 +120,11 @@ def test_pickle_payloads_are_refused_wherever_a_checkpoint_is_read(vae_ckpt, tmp
     torch.save({"state_dict": {}, "genlab": PicklePayload(marker)}, poisoned)
     unreadable = r"is not a readable checkpoint"
     with pytest.raises(GenlabError, match=unreadable):
-        sample(command_config("sample", [f"ckpt={poisoned}"]))
+        sample(compose_command("sample", [f"ckpt={poisoned}"]))
     with pytest.raises(GenlabError, match=unreadable):
-        evaluate(command_config("eval", [f"ckpt={poisoned}"]))
+        evaluate(compose_command("eval", [f"ckpt={poisoned}"]))
     with pytest.raises(GenlabError, match=unreadable):
-        evaluate(command_config("eval", [f"ckpt={vae_ckpt}", f"classifier={poisoned}", "n=50"]))
+        evaluate(compose_command("eval", [f"ckpt={vae_ckpt}", f"classifier={poisoned}", "n=50"]))
     with pytest.raises(GenlabError, match=unreadable):
         assemble(compose_train([*QUIET, "model=vae", *SMALL, f"ckpt_path={poisoned}"], tmp_path / "run"))
     assert not marker.exists()
@@ -176,7 +170,7 @@ def test_the_payloads_are_live_once_trusted(vae_ckpt, tmp_path, marker, payload)
     """The control: Hydra's blocklist lets these through, so the refusals above are what stops them."""
     ckpt = crafted(vae_ckpt, tmp_path, ("model",), payloads(marker)[payload])
     with pytest.raises(Exception):  # noqa: B017 — what the payload returns is no model
-        sample(command_config("sample", [f"ckpt={ckpt}", "trust_config=true"]))
+        sample(compose_command("sample", [f"ckpt={ckpt}", "trust_config=true"]))
     assert marker.exists()
 
 
@@ -197,3 +191,8 @@ def test_a_pickle_payload_in_the_inception_weights_is_refused(tmp_path, marker):
     with pytest.raises(GenlabError, match="is not a plain weights file"):
         inception_extractor(weights=str(weights))
     assert not marker.exists()
+
+
+def test_resume_reads_trust_config_as_hydra_would():
+    assert trusts_configs(["trainer.max_epochs=2", "trust_config=True"])
+    assert not trusts_configs(["trust_config=false"]) and not trusts_configs(["model=vae"])

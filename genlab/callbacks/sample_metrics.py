@@ -80,8 +80,14 @@ class SampleMetrics(L.Callback):
         """Everything that can fail (capability, extractor, counts) fails here, before the first step."""
         require(pl_module, Samples, "FID/KID/IS while training")
         datamodule = trainer.datamodule
-        kind, name, weights = self.extractor_kind, datamodule.name, self.inception_weights
-        self.extractor = build_extractor(kind, name, self.classifier, self.resize, weights, self.trust_config)
+        self.extractor = build_extractor(
+            self.extractor_kind,
+            datamodule.name,
+            self.classifier,
+            self.resize,
+            self.inception_weights,
+            self.trust_config,
+        )
         check_input_shape(self.extractor, pl_module.data_shape)
         self.n_real = min(self.n_real or self.n, len(split_of(datamodule, self.split)))
         check_sample_counts(self.names, self.n_real, self.n, self.extractor.num_features, self.settings)

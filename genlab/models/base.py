@@ -80,6 +80,11 @@ class Encodes(ABC):
         """The code of each example (the posterior mean where the encoder is stochastic)."""
 
 
+def bits_per_dim(nats: Tensor, dims: int) -> Tensor:
+    """Negative log-likelihood in nats over `dims` data values → bits per dimension."""
+    return nats / (dims * math.log(2))
+
+
 class HasLikelihood(ABC):
     """Scores data under the model: exactly (autoregressive models) or by a bound (VAEs)."""
 
@@ -90,7 +95,7 @@ class HasLikelihood(ABC):
         """−log p(x) per example in nats (an upper bound where `likelihood_is_exact` is False)."""
 
     def bits_per_dim(self, x: Tensor) -> Tensor:
-        return self.negative_log_likelihood(x) / (math.prod(x.shape[1:]) * math.log(2))
+        return bits_per_dim(self.negative_log_likelihood(x), math.prod(x.shape[1:]))
 
 
 class Discriminates(ABC):

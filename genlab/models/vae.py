@@ -15,6 +15,7 @@ from genlab.models.base import (
     OptimizerFactory,
     Reconstructs,
     Samples,
+    bits_per_dim,
 )
 from genlab.objectives.kl import gaussian_kl, reparameterise
 from genlab.objectives.reconstruction import output_to_image, reconstruction_nll
@@ -80,8 +81,8 @@ class VAE(GenerativeModule, Samples, DecodesLatents, Reconstructs, Encodes, HasL
     def _terms(self, x: Tensor) -> dict[str, Tensor]:
         recon, kl = (t.mean() for t in self._per_example(x))
         elbo = -(recon + kl)
-        bits_per_dim = -elbo / (math.prod(self.data_shape) * math.log(2))
-        return {"loss": recon + self.beta * kl, "recon": recon, "kl": kl, "elbo": elbo, "bits_per_dim": bits_per_dim}
+        bits = bits_per_dim(-elbo, math.prod(self.data_shape))
+        return {"loss": recon + self.beta * kl, "recon": recon, "kl": kl, "elbo": elbo, "bits_per_dim": bits}
 
     def training_step(self, batch: list[Tensor], batch_idx: int) -> Tensor:
         terms = self._terms(batch[0])

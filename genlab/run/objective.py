@@ -40,9 +40,9 @@ def final_value(trainer: L.Trainer, name: str | None) -> float | None:
         return None
     logged = trainer.callback_metrics
     keys = [name] if "/" in name else [k for k in logged if k.startswith(f"metrics/{name}[")]
-    values = [float(logged[k]) for k in keys if k in logged]
-    if values:
-        return values[0]
+    key = next((k for k in keys if k in logged), None)
+    if key is not None:
+        return float(logged[key])
     rank_zero_warn(
         f"genlab: optimized_metric={name} was never logged, so this run returns no value to a sweeper; "
         f"logged keys: {', '.join(sorted(k for k in logged if '/' in k)) or 'none'}"

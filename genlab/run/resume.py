@@ -21,6 +21,12 @@ def split_resume(args: list[str]) -> tuple[str | None, list[str]]:
     return (resume[0].split("=", 1)[1] or None) if resume else None, rest
 
 
+def trusts_configs(args: list[str]) -> bool:
+    """Whether the command line says `trust_config=true` (any spelling Hydra reads as true)."""
+    values = [a.split("=", 1)[1] for a in args if a.split("=", 1)[0].lstrip("+") == "trust_config"]
+    return bool(values) and values[-1].strip().lower() in ("true", "yes", "on", "1")
+
+
 def resume_args(run_dir: str, rest: list[str]) -> list[str]:
     """The Hydra arguments that continue the run in `run_dir`, followed by `rest`."""
     if any(a in ("-m", "--multirun") for a in rest):
@@ -32,7 +38,7 @@ def resume_args(run_dir: str, rest: list[str]) -> list[str]:
         raise GenlabError(f"resume={run_dir}: {config} not found; pass a run directory written by `genlab train`")
     if not last.is_file():
         raise GenlabError(f"resume={run_dir}: no checkpoint at {last}; the run saved none, so start it again")
-    check_run_config(str(config), f"resume={run_dir}", trust="trust_config=true" in rest)
+    check_run_config(str(config), f"resume={run_dir}", trust=trusts_configs(rest))
     return [
         "--config-path",
         str(config.parent),
