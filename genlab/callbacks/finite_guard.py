@@ -22,7 +22,7 @@ class NonFiniteGuard(L.Callback):
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         logged = trainer.callback_metrics.items()
         bad = sorted({k.removesuffix("_step") for k, v in logged if k.startswith("train/") and not math.isfinite(v)})
-        if not bad and self.check_weights and not self._weights_finite(pl_module):
+        if not bad and self.check_weights and not weights_finite(pl_module):
             bad = [f"weight {name}" for name, p in pl_module.named_parameters() if not torch.isfinite(p).all()][:1]
         if bad:
             raise GenlabError(
@@ -31,10 +31,10 @@ class NonFiniteGuard(L.Callback):
                 "lower optimizer.lr, or set callbacks.finite_guard=null to train on regardless"
             )
 
-    @staticmethod
-    @torch.no_grad()
-    def _weights_finite(pl_module: L.LightningModule) -> bool:
-        """One reduction over every weight, so one host synchronisation a step (the offender is
-        looked for only when there is one)."""
-        flags = [torch.isfinite(p).all() for p in pl_module.parameters()]
-        return not flags or bool(torch.stack(flags).all())
+
+@torch.no_grad()
+def weights_finite(module: torch.nn.Module) -> bool:
+    """One reduction over every weight, so one host synchronisation a step (the offender is
+    looked for only when there is one)."""
+    flags = [torch.isfinite(p).all() for p in module.parameters()]
+    return not flags or bool(torch.stack(flags).all())

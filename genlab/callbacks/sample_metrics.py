@@ -76,6 +76,14 @@ class SampleMetrics(L.Callback):
         self.real: Tensor | None = None
         self.real_diversity = 0.0
 
+    def state_dict(self) -> dict[str, float]:
+        """The best FID so far travels with the checkpoint, so a resumed run keeps `best-fid.ckpt`
+        unless it beats it."""
+        return {"best_fid": self.best_fid}
+
+    def load_state_dict(self, state: dict[str, float]) -> None:
+        self.best_fid = float(state.get("best_fid", self.best_fid))
+
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
         """Everything that can fail (capability, extractor, counts) fails here, before the first step."""
         require(pl_module, Samples, "FID/KID/IS while training")

@@ -5,6 +5,7 @@ module checks the data it loads against that declaration, so a mismatch is repor
 single training step instead of as a shape error deep in a network.
 """
 
+import warnings
 from collections.abc import Sequence
 
 import lightning as L
@@ -12,8 +13,12 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset, TensorDataset, random_split
 
-from genlab.data.sampler import EpochShuffleSampler
+from genlab.data.sampler import EpochShuffleSampler, ResumingBatchSampler
 from genlab.errors import GenlabError
+
+# the loaders themselves keep no state, so Lightning warns on every mid-epoch resume; the
+# datamodule's state_dict restores the position instead (see GenlabDataModule.state_dict)
+warnings.filterwarnings("ignore", message="You're resuming from a checkpoint that ended before the epoch ended")
 
 
 def _fmt(shape: Sequence[int]) -> str:
@@ -61,6 +66,7 @@ class GenlabDataModule(L.LightningDataModule):
         self.seed = seed
         self.train_set: Dataset | None = None
         self.val_set: Dataset | None = None
+        self.resume_at = (0, 0)  # (epoch, batches already consumed in it) for the next train loader
 
     def _load(self) -> tuple[Dataset, Dataset]:
         raise NotImplementedError
@@ -86,15 +92,38 @@ class GenlabDataModule(L.LightningDataModule):
                 f"dataset.batch_size={self.batch_size}; lower the batch size"
             )
 
+    def _loader_generator(self) -> torch.Generator:
+        """Each new loader iterator draws a seed for its workers; from the global RNG that would
+        make the training noise depend on how often Lightning re-creates iterators (which differs
+        between a resumed and an uninterrupted run), so loaders draw from their own generator."""
+        return torch.Generator().manual_seed(self.seed)
+
+    def state_dict(self) -> dict[str, int]:
+        """Where training stands in the data, saved in every checkpoint: the epoch and the number
+        of its batches the steps consumed (Lightning's count, not the loader's, which runs ahead by
+        the batches it prefetched). A finished epoch is saved as the start of the next."""
+        trainer = self.trainer
+        if trainer is None or trainer.state.fn != "fit":
+            return {}
+        consumed = trainer.fit_loop.epoch_loop.batch_progress.current.processed
+        if consumed >= trainer.num_training_batches:
+            return {"epoch": trainer.current_epoch + 1, "batches": 0}
+        return {"epoch": trainer.current_epoch, "batches": consumed}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        if state:
+            self.resume_at = (int(state["epoch"]), int(state["batches"]))
+
     def train_dataloader(self) -> DataLoader:
         assert self.train_set is not None, "call setup() first"
+        (epoch, skip), self.resume_at = self.resume_at, (0, 0)
+        sampler = EpochShuffleSampler(len(self.train_set), self.seed, epoch)
         return DataLoader(
             self.train_set,
-            batch_size=self.batch_size,
-            sampler=EpochShuffleSampler(len(self.train_set), self.seed),
+            batch_sampler=ResumingBatchSampler(sampler, self.batch_size, drop_last=True, skip=skip),
             num_workers=self.num_workers,
+            generator=self._loader_generator(),
             persistent_workers=self.num_workers > 0,
-            drop_last=True,
         )
 
     def val_dataloader(self) -> DataLoader:
@@ -103,6 +132,7 @@ class GenlabDataModule(L.LightningDataModule):
             self.val_set,
             batch_size=self.batch_size,
             num_workers=self.num_workers,
+            generator=self._loader_generator(),
             persistent_workers=self.num_workers > 0,
         )
 

@@ -1,21 +1,27 @@
-"""Shuffling that depends only on (seed, epoch).
+"""The order of training examples: a function of (seed, epoch, position), so a resumed run reads
+exactly the batches an uninterrupted one would have read next.
 
-A plain `RandomSampler` draws its permutation from the global RNG, so a run resumed from a
-checkpoint would see a different order than the uninterrupted run. Lightning calls `set_epoch`
-on every epoch (and wraps this sampler for DDP), which makes the order reproducible.
+A plain `RandomSampler` draws its permutation from the global RNG, so a resumed run would see a
+different order. `EpochShuffleSampler` shuffles from (seed, epoch) only; Lightning calls
+`set_epoch` every epoch (and wraps the sampler for DDP, which reshuffles by epoch as well).
+`ResumingBatchSampler` leaves out the batches an interrupted epoch had already consumed, on its
+first pass only; it skips index lists, so no skipped example is loaded. It works after Lightning's
+DDP wrapping too (Lightning re-creates it around the distributed sampler with the same `skip`), and
+then skips per rank, which is what each rank consumed.
 """
 
+import itertools
 from collections.abc import Iterator
 
 import torch
-from torch.utils.data import Sampler
+from torch.utils.data import BatchSampler, Sampler
 
 
 class EpochShuffleSampler(Sampler[int]):
-    def __init__(self, size: int, seed: int = 0) -> None:
+    def __init__(self, size: int, seed: int = 0, epoch: int = 0) -> None:
         self.size = size
         self.seed = seed
-        self.epoch = 0
+        self.epoch = epoch
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -26,3 +32,13 @@ class EpochShuffleSampler(Sampler[int]):
 
     def __len__(self) -> int:
         return self.size
+
+
+class ResumingBatchSampler(BatchSampler):
+    def __init__(self, sampler: Sampler[int], batch_size: int, drop_last: bool, skip: int = 0) -> None:
+        super().__init__(sampler, batch_size, drop_last)
+        self.skip = skip
+
+    def __iter__(self) -> Iterator[list[int]]:
+        skip, self.skip = self.skip, 0
+        return itertools.islice(super().__iter__(), skip, None)

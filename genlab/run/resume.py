@@ -3,12 +3,17 @@
 The run's saved config (`RUN_DIR/.hydra/config.yaml`) becomes the primary config, so the
 resumed run is the same experiment even if the shipped YAML changed since; further overrides
 (e.g. a larger `trainer.max_epochs`) apply on top. Hydra's record of the resume goes to
-`.hydra/resumed-<stamp>/`, leaving the original record untouched.
+`.hydra/resumed-<stamp>/`, leaving the original record untouched. The run directory is locked
+before anything is written into it (`genlab.run.lock`), and a `last.ckpt` that a crash left
+unreadable is passed over for the newest readable checkpoint, with a warning.
 """
 
+import sys
 from pathlib import Path
 
+from genlab.checkpoint import read_checkpoint
 from genlab.errors import GenlabError
+from genlab.run.lock import hold_run_lock
 from genlab.run.resolvers import run_stamp
 from genlab.trust import check_run_config
 
@@ -33,12 +38,11 @@ def resume_args(run_dir: str, rest: list[str]) -> list[str]:
         raise GenlabError("resume= continues one run and cannot be combined with -m/--multirun")
     root = Path(run_dir).expanduser().resolve()
     config = root / ".hydra" / "config.yaml"
-    last = root / "checkpoints" / "last.ckpt"
     if not config.is_file():
         raise GenlabError(f"resume={run_dir}: {config} not found; pass a run directory written by `genlab train`")
-    if not last.is_file():
-        raise GenlabError(f"resume={run_dir}: no checkpoint at {last}; the run saved none, so start it again")
     check_run_config(str(config), f"resume={run_dir}", trust=trusts_configs(rest))
+    hold_run_lock(root, option="resume")
+    last = resume_checkpoint(root / "checkpoints", run_dir)
     return [
         "--config-path",
         str(config.parent),
@@ -49,3 +53,28 @@ def resume_args(run_dir: str, rest: list[str]) -> list[str]:
         f'ckpt_path="{last}"',
         *rest,
     ]
+
+
+def resume_checkpoint(folder: Path, run_dir: str) -> Path:
+    """`last.ckpt`, or, when it is missing or unreadable, the newest readable checkpoint beside it."""
+    found = sorted(folder.glob("*.ckpt"), key=lambda p: (p.name != "last.ckpt", -p.stat().st_mtime))
+    if not found:
+        raise GenlabError(f"resume={run_dir}: no checkpoint in {folder}; the run saved none, so start it again")
+    unreadable = []
+    for path in found:
+        try:  # its config is compared, not built, here; the run builds its own (checked above)
+            read_checkpoint(path, option=f"resume={run_dir}", trust=True)
+        except GenlabError:
+            unreadable.append(path.name)
+            continue
+        if unreadable or path.name != "last.ckpt":
+            lost = ", ".join(unreadable) or "last.ckpt (missing)"
+            print(
+                f"genlab: warning: {lost} unreadable; resuming from {path.name}, the newest readable checkpoint",
+                file=sys.stderr,
+            )
+        return path
+    raise GenlabError(
+        f"resume={run_dir}: no readable checkpoint in {folder} ({', '.join(unreadable)} are corrupt or hold "
+        "non-finite weights); start the run again"
+    )

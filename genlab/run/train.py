@@ -13,10 +13,12 @@ import hydra
 import lightning as L
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
-from lightning.pytorch.callbacks import ProgressBar
+from lightning.pytorch.callbacks import ModelCheckpoint, ProgressBar
 from lightning.pytorch.utilities import rank_zero_only
 from omegaconf import DictConfig, OmegaConf
 
+from genlab.atomic import AtomicCheckpointIO
+from genlab.callbacks.resume_point import ResumePoint
 from genlab.callbacks.run_state import RunState
 from genlab.errors import GenlabError, find_user_error
 from genlab.models.base import GenerativeModule
@@ -28,6 +30,7 @@ from genlab.run.checks import (
     refuse_multirun_with_popen_ddp,
     warn_about_oversubscription,
 )
+from genlab.run.lock import hold_run_lock
 from genlab.run.objective import final_value, optimized_metric
 from genlab.run.resume import resume_args, split_resume
 from genlab.run.user_errors import exit_on_user_error
@@ -53,14 +56,29 @@ def build_all(group: DictConfig | None) -> list[Any]:
 
 @rank_zero_only
 def report(trainer: L.Trainer, output_dir: str) -> None:
-    checkpoint = trainer.checkpoint_callback
-    best = (checkpoint.best_model_path if checkpoint is not None else "") or "none"
+    ranked = [c.best_model_path for c in trainer.checkpoint_callbacks if isinstance(c, ModelCheckpoint)]
+    best = ", ".join(path for path in ranked if path) or "none"
     print(
         f"\ngenlab: run finished in {output_dir}\n"
         f"  checkpoints  {output_dir}/checkpoints/ (best: {best})\n"
         f"  images       {output_dir}/images/\n"
         f"  tensorboard  tensorboard --logdir {output_dir}"
     )
+
+
+def exit_if_stopped_by_signal(trainer: L.Trainer, output_dir: str) -> None:
+    """A run that SIGTERM/SIGINT stopped (at a step boundary, with last.ckpt saved there) exits with
+    128 + the signal number, so a scheduler requeues it instead of reading success."""
+    received = next((c.received for c in trainer.callbacks if isinstance(c, ResumePoint) and c.received), None)
+    if received is None:
+        return
+    if trainer.is_global_zero:
+        print(
+            f"genlab: stopped by {received.name} at step {trainer.global_step}; {output_dir}/checkpoints/last.ckpt "
+            f"holds that step; continue with: genlab train resume={output_dir}",
+            file=sys.stderr,
+        )
+    sys.exit(128 + received)
 
 
 @dataclass
@@ -104,7 +122,13 @@ def assemble(cfg: DictConfig) -> Run:
     if cfg.trainer.get("enable_progress_bar") is False:  # the switch alone turns the bundle's bar off
         callbacks = [c for c in callbacks if not isinstance(c, ProgressBar)]
     loggers = build_all(cfg.get("logger"))
-    trainer = build(cfg.trainer, callbacks=callbacks, logger=loggers or False, **ddp_strategy_for(model, cfg.trainer))
+    trainer = build(
+        cfg.trainer,
+        callbacks=callbacks,
+        logger=loggers or False,
+        plugins=[AtomicCheckpointIO()],
+        **ddp_strategy_for(model, cfg.trainer),
+    )
     metric = optimized_metric(cfg.get("optimized_metric"), model, trainer.callbacks)
     for logger in trainer.loggers:
         logger.log_hyperparams(config)
@@ -113,8 +137,10 @@ def assemble(cfg: DictConfig) -> Run:
 
 def train(cfg: DictConfig) -> float | None:
     refuse_multirun_with_popen_ddp(cfg.trainer)
+    hold_run_lock(cfg.paths.output_dir, option="paths.output_dir")
     run = assemble(cfg)
     run.trainer.fit(run.model, datamodule=run.datamodule, ckpt_path=cfg.get("ckpt_path"))
+    exit_if_stopped_by_signal(run.trainer, cfg.paths.output_dir)
     report(run.trainer, cfg.paths.output_dir)
     return final_value(run.trainer, run.metric)
 

@@ -1,0 +1,100 @@
+"""Keeps `checkpoints/last.ckpt` the exact point a resumed run continues from, whatever ends the run.
+
+`last.ckpt` is written
+- at the end of every epoch (after validation, before any ranked `best-*` checkpoint: Lightning
+  runs checkpoint callbacks last, in their config order, and this one comes first);
+- every `every_n_train_steps` steps, if set (what a kill -9 can cost);
+- at the step where the run stops mid-epoch: `trainer.max_steps` reached, or SIGTERM/SIGINT
+  received. A signal only sets a flag; the run stops at the next step boundary, saves there and
+  then exits with 128 + the signal number (143 for SIGTERM), so a cluster scheduler reads "not
+  finished" and `genlab train resume=RUN_DIR` continues from that very step. A second Ctrl+C
+  interrupts at once.
+
+A save mid-epoch happens in `on_train_batch_end`, before Lightning marks the epoch finished, so
+the loop state (and the dataset position, see `GenlabDataModule.state_dict`) says where in the
+epoch to continue. Weights that are not finite are never saved: the non-finite guard stops such
+a run, and this callback would not overwrite the last finite `last.ckpt` even without it.
+"""
+
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import lightning as L
+from lightning.pytorch.callbacks import Checkpoint
+
+from genlab.atomic import remove_stale_temporaries
+from genlab.callbacks.finite_guard import weights_finite
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class ResumePoint(Checkpoint):
+    def __init__(self, dirpath: str, every_n_train_steps: int | None = None) -> None:
+        if every_n_train_steps is not None and every_n_train_steps < 1:
+            raise ValueError(f"every_n_train_steps must be a positive integer or null, got {every_n_train_steps}")
+        self.path = Path(dirpath) / "last.ckpt"
+        self.every_n_train_steps = every_n_train_steps
+        self.saved_step = -1
+        self.received: signal.Signals | None = None  # the signal that asked the run to stop
+        self._previous_handlers: dict[int, Any] = {}
+
+    # --- signals: a flag, acted on at the next step boundary ---------------------------------
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if trainer.is_global_zero and self.path.parent.is_dir():
+            remove_stale_temporaries(self.path.parent)
+        if threading.current_thread() is threading.main_thread():
+            for signum in STOP_SIGNALS:
+                self._previous_handlers[signum] = signal.signal(signum, self._request_stop)
+
+    def _request_stop(self, signum: int, frame: FrameType | None) -> None:
+        if self.received == signal.SIGINT and signum == signal.SIGINT:
+            raise KeyboardInterrupt  # a second Ctrl+C: the user will not wait for the step to end
+        self.received = signal.Signals(signum)
+
+    def _restore_handlers(self) -> None:
+        for signum, handler in self._previous_handlers.items():
+            signal.signal(signum, handler)
+        self._previous_handlers = {}
+
+    def _stop_requested(self, trainer: L.Trainer) -> bool:
+        """Whether any rank received a stop signal (all ranks stop at the same step)."""
+        asked = self.received is not None
+        if trainer.world_size > 1:
+            asked = trainer.strategy.reduce_boolean_decision(asked, all=False)
+        return asked
+
+    # --- when last.ckpt is written ------------------------------------------------------------
+    def on_train_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, outputs, batch, batch_idx) -> None:
+        stop = self._stop_requested(trainer)
+        if stop:
+            trainer.should_stop = True
+        if batch_idx + 1 >= trainer.num_training_batches:
+            return  # the epoch's last batch: the epoch-end save below covers it, after validation
+        step = trainer.global_step
+        due = self.every_n_train_steps is not None and step % self.every_n_train_steps == 0
+        final = 0 <= trainer.max_steps <= step
+        if stop or due or final:
+            self.save(trainer, pl_module)
+
+    def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if not trainer.sanity_checking:
+            self.save(trainer, pl_module)
+
+    def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self.save(trainer, pl_module)
+
+    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self.save(trainer, pl_module)
+        self._restore_handlers()
+
+    def teardown(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
+        self._restore_handlers()
+
+    def save(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if trainer.fast_dev_run or trainer.global_step == self.saved_step or not weights_finite(pl_module):
+            return
+        trainer.save_checkpoint(self.path)
+        self.saved_step = trainer.global_step

@@ -1,0 +1,49 @@
+"""Exact resume from any stop: N steps + resume + N steps = 2N steps, bit for bit, for every family.
+
+Each later family adds its smallest config to FAMILIES. A stop on an epoch boundary and a stop
+mid-epoch are both checked: mid-epoch, the data order must continue at the batch it stopped at.
+"""
+
+import pytest
+import torch
+
+from genlab.data.sampler import EpochShuffleSampler, ResumingBatchSampler
+from genlab.run.train import assemble
+from tests.conftest import QUIET, compose_train, fit
+from tests.e2e import load
+
+# digits at batch size 256: 6 training batches an epoch
+DATA = ["dataset.batch_size=256", "dataset.image_size=16"]
+FAMILIES = {
+    "vae": (["model=vae"], 1),  # optimiser steps per batch
+    "dcgan": (["model=dcgan", "model.generator.width=8", "model.discriminator.width=8"], 2),
+}
+
+
+def resumed_equals_straight(tmp_path, overrides: list[str], batches: int, steps_per_batch: int) -> None:
+    half, full = batches * steps_per_batch, 2 * batches * steps_per_batch
+    straight = fit([*overrides, f"trainer.max_steps={full}"], tmp_path / "straight").model
+    fit([*overrides, f"trainer.max_steps={half}"], tmp_path / "stopped")
+    last = tmp_path / "stopped" / "checkpoints" / "last.ckpt"
+    assert load(last)["global_step"] == half, "last.ckpt holds the step the run stopped at"
+    resumed = assemble(compose_train([*QUIET, *overrides, f"trainer.max_steps={full}"], tmp_path / "stopped"))
+    resumed.trainer.fit(resumed.model, resumed.datamodule, ckpt_path=last)
+    assert resumed.trainer.global_step == full
+    expected, actual = straight.state_dict(), resumed.model.state_dict()
+    for key, value in expected.items():
+        assert torch.equal(value, actual[key]), key
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("batches", [6, 4], ids=["epoch-boundary", "mid-epoch"])
+def test_n_steps_resumed_then_n_more_equal_2n_steps(tmp_path, family, batches):
+    overrides, steps_per_batch = FAMILIES[family]
+    resumed_equals_straight(tmp_path, [*overrides, *DATA], batches, steps_per_batch)
+
+
+def test_a_resumed_epoch_skips_exactly_the_consumed_batches():
+    sampler = EpochShuffleSampler(10, seed=3, epoch=2)
+    whole = list(ResumingBatchSampler(sampler, 3, drop_last=True))
+    resumed = ResumingBatchSampler(sampler, 3, drop_last=True, skip=2)
+    assert list(resumed) == whole[2:]
+    assert list(resumed) == whole, "the skip applies to the first pass only"
