@@ -1,8 +1,8 @@
 """The first logged training terms of the GAN family, for checking that a refactoring of the
 adversarial trainer changes no number.
 
-`python -m tests.gan_losses` rewrites `tests/data/gan_losses.json` from the current code (it was
-recorded before the trainer was split into parts); `tests/test_gan_equivalence.py` compares.
+`python -m tests.gan_losses` rewrites `tests/data/gan_losses.json` from the current code (re-record only when
+the data order or a formula changes on purpose, and say so in the commit); `tests/test_gan_equivalence.py` compares.
 """
 
 import json

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 
 from tests.conftest import run_cli, run_dirs
@@ -40,11 +41,26 @@ def test_unknown_command_is_refused(workdir):
     assert_clean_error(run_cli("trian", cwd=workdir), "unknown command 'trian'", "train")
 
 
-def test_unknown_model_lists_the_choices(workdir, tmp_path):
+def test_unknown_model_is_one_line_with_the_nearest_choice_and_all_choices(workdir, tmp_path):
     result = run_cli("train", "model=vea", cwd=workdir, output_root=tmp_path / "out")
-    assert result.returncode != 0
-    assert "Could not find 'model/vea'" in result.stderr and "beta_vae" in result.stderr
+    assert_clean_error(result, "model=vea is not an option of 'model'; did you mean model=vae?", "beta_vae, bigan")
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert not (tmp_path / "out").exists() and not list(workdir.iterdir())
+
+
+@pytest.mark.slow
+def test_a_sweep_runs_every_job_and_lists_each_failure(workdir, tmp_path):
+    out = tmp_path / "out"
+    tiny = ["dataset.image_size=16", "trainer.max_steps=3", "logger=none", "callbacks=minimal"]
+    result = run_cli("train", "-m", "model.latent_dim=0,2,-3", *tiny, cwd=workdir, output_root=out)
+    assert result.returncode == 1, result.stderr[-2000:]
+    summary = result.stderr[result.stderr.index("genlab: 2 of 3 sweep jobs failed:") :].splitlines()
+    assert summary[1].startswith("  job 0 (") and "): model.latent_dim=0 is invalid" in summary[1], summary
+    assert summary[2].startswith("  job 2 (") and "): model.latent_dim=-3 is invalid" in summary[2], summary
+    assert len(summary) == 3, summary
+    (sweep,) = (out / "multirun").iterdir()
+    assert sorted(p.name for p in sweep.iterdir()) == ["1-vae-digits", "multirun.yaml"], "refused jobs left no folder"
+    assert (sweep / "1-vae-digits" / "checkpoints" / "last.ckpt").is_file()
 
 
 def test_offline_mnist_names_directory_and_script(workdir, tmp_path):

@@ -134,6 +134,32 @@ def test_cached_features_are_computed_once(tmp_path):
     assert len(calls) == 2
 
 
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (lambda pt: pt.write_bytes(pt.read_bytes()[: pt.stat().st_size // 2]), "do not match the recorded checksum"),
+        (lambda pt: torch.save(torch.zeros(3, 2), pt), "do not match the recorded checksum"),  # altered, loadable
+        (lambda pt: pt.with_suffix(".json").unlink(), "checksum record is missing"),
+    ],
+    ids=["truncated", "altered", "no-sidecar"],
+)
+def test_a_damaged_cache_entry_is_recomputed_with_a_warning_naming_it(tmp_path, capsys, damage, reason):
+    fields, calls = {"extractor": "a"}, []
+
+    def compute() -> torch.Tensor:
+        calls.append(1)
+        return torch.arange(6.0).view(3, 2)
+
+    cached_features(tmp_path, fields, compute)
+    (entry,) = tmp_path.glob("*.pt")
+    damage(entry)
+    features, hit = cached_features(tmp_path, fields, compute)
+    assert (hit, len(calls)) == (False, 2) and torch.equal(features, torch.arange(6.0).view(3, 2))
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"genlab: warning: feature cache entry {entry} is corrupt") and reason in line, line
+    assert cached_features(tmp_path, fields, compute)[1], "the recomputed entry is good again"
+
+
 def _ddp_fid(rank: int, port: int, real: torch.Tensor, fake: torch.Tensor, results) -> None:
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     dist.init_process_group("gloo", rank=rank, world_size=2)

@@ -3,6 +3,7 @@
 import os
 from typing import Any
 
+import torch
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from lightning.pytorch.utilities import rank_zero_warn
@@ -26,6 +27,16 @@ def refuse_multirun_with_popen_ddp(trainer_cfg: DictConfig) -> None:
         raise GenlabError(
             f"-m/--multirun with trainer.strategy={strategy} would re-run the whole sweep in every rank; "
             "use trainer.strategy=ddp_spawn for sweeps, or start each DDP run on its own"
+        )
+
+
+def check_accelerator_available(trainer_cfg: DictConfig) -> None:
+    """Lightning's own refusal of a missing GPU is a wrapped multi-line traceback."""
+    accelerator = str(trainer_cfg.get("accelerator", "cpu"))
+    if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
+        raise GenlabError(
+            f"trainer.accelerator={accelerator} needs a CUDA GPU, but torch sees none (torch.cuda.is_available() "
+            f"is False, torch {torch.__version__}); train on the CPU with trainer=cpu (or trainer=ddp_cpu)"
         )
 
 

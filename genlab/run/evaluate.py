@@ -8,7 +8,6 @@ the model's `sample()` (the EMA generator where there is one) with a fixed seed.
 """
 
 import json
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from genlab.metrics.protocol import ProtocolCard, metric_record
 from genlab.metrics.scores import Scores, ScoreSettings, check_metric_names, check_sample_counts
 from genlab.metrics.separability import linear_separability
 from genlab.models.base import Encodes, Samples, require
+from genlab.run.launch import run_app
 from genlab.run.user_errors import exit_on_user_error
 
 
@@ -156,6 +156,4 @@ def hydra_main(cfg: DictConfig) -> None:
 
 
 def run(args: list[str]) -> int:
-    sys.argv = [sys.argv[0], *args]
-    hydra_main()
-    return 0
+    return run_app(hydra_main, args)

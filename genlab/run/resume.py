@@ -32,10 +32,27 @@ def trusts_configs(args: list[str]) -> bool:
     return bool(values) and values[-1].strip().lower() in ("true", "yes", "on", "1")
 
 
+# group choices that would build a different experiment than the checkpoint holds
+FIXED_ON_RESUME = ("model", "dataset", "experiment")
+
+
+def refuse_changed_experiment(run_dir: str, rest: list[str]) -> None:
+    """A resumed run's saved config has no defaults list, so `model=dcgan` cannot mean a new model
+    (Hydra would fail in several lines); a different model or dataset is a new run anyway."""
+    for arg in rest:
+        key = arg.split("=", 1)[0].lstrip("+~")
+        if key.split("/", 1)[0] in FIXED_ON_RESUME and "." not in key:
+            raise GenlabError(
+                f"resume={run_dir} continues that run's own model and dataset, so {arg} cannot apply; drop it "
+                f"to continue the run, or start a new one with: genlab train {arg}"
+            )
+
+
 def resume_args(run_dir: str, rest: list[str]) -> list[str]:
     """The Hydra arguments that continue the run in `run_dir`, followed by `rest`."""
     if any(a in ("-m", "--multirun") for a in rest):
         raise GenlabError("resume= continues one run and cannot be combined with -m/--multirun")
+    refuse_changed_experiment(run_dir, rest)
     root = Path(run_dir).expanduser().resolve()
     config = root / ".hydra" / "config.yaml"
     if not config.is_file():

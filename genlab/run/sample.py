@@ -7,7 +7,6 @@ dataset from the config stored in the checkpoint.
 """
 
 import math
-import sys
 from pathlib import Path
 
 import hydra
@@ -22,6 +21,7 @@ from genlab.checkpoint import derived_path, read_checkpoint, rebuild_datamodule,
 from genlab.data.base import first_examples
 from genlab.errors import GenlabError
 from genlab.models.base import DecodesLatents, Reconstructs, Samples, require
+from genlab.run.launch import run_app
 from genlab.run.user_errors import exit_on_user_error
 
 
@@ -85,6 +85,4 @@ def hydra_main(cfg: DictConfig) -> None:
 
 
 def run(args: list[str]) -> int:
-    sys.argv = [sys.argv[0], *args]
-    hydra_main()
-    return 0
+    return run_app(hydra_main, args)

@@ -4,6 +4,7 @@ Returns the last value of `optimized_metric` (see `genlab.run.objective`), so Hy
 can optimise it.
 """
 
+import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -24,15 +25,20 @@ from genlab.errors import GenlabError, find_user_error
 from genlab.models.base import GenerativeModule
 from genlab.run import resolvers
 from genlab.run.checks import (
+    check_accelerator_available,
     check_model_fits_data,
     check_resume_checkpoint,
     check_trainer_fits_model,
     refuse_multirun_with_popen_ddp,
     warn_about_oversubscription,
 )
+from genlab.run.jobs import leaves_nothing_if_refused, sweep_job, sweep_summary, sweeping
+from genlab.run.launch import run_app
 from genlab.run.lock import hold_run_lock
 from genlab.run.objective import final_value, optimized_metric
 from genlab.run.resume import resume_args, split_resume
+from genlab.run.run_log import attach_run_log, log_to_run
+from genlab.run.schema import validate
 from genlab.run.user_errors import exit_on_user_error
 
 
@@ -58,12 +64,14 @@ def build_all(group: DictConfig | None) -> list[Any]:
 def report(trainer: L.Trainer, output_dir: str) -> None:
     ranked = [c.best_model_path for c in trainer.checkpoint_callbacks if isinstance(c, ModelCheckpoint)]
     best = ", ".join(path for path in ranked if path) or "none"
-    print(
-        f"\ngenlab: run finished in {output_dir}\n"
+    summary = (
+        f"genlab: run finished in {output_dir}\n"
         f"  checkpoints  {output_dir}/checkpoints/ (best: {best})\n"
         f"  images       {output_dir}/images/\n"
         f"  tensorboard  tensorboard --logdir {output_dir}"
     )
+    print(f"\n{summary}")
+    log_to_run(summary)
 
 
 def exit_if_stopped_by_signal(trainer: L.Trainer, output_dir: str) -> None:
@@ -73,11 +81,12 @@ def exit_if_stopped_by_signal(trainer: L.Trainer, output_dir: str) -> None:
     if received is None:
         return
     if trainer.is_global_zero:
-        print(
+        message = (
             f"genlab: stopped by {received.name} at step {trainer.global_step}; {output_dir}/checkpoints/last.ckpt "
-            f"holds that step; continue with: genlab train resume={output_dir}",
-            file=sys.stderr,
+            f"holds that step; continue with: genlab train resume={output_dir}"
         )
+        print(message, file=sys.stderr)
+        log_to_run(message, logging.WARNING)
     sys.exit(128 + received)
 
 
@@ -108,6 +117,8 @@ def ddp_strategy_for(model: GenerativeModule, trainer_cfg: DictConfig) -> dict[s
 
 def assemble(cfg: DictConfig) -> Run:
     """Everything up to `fit`: all config, data-shape and checkpoint errors surface here."""
+    validate(cfg)
+    check_accelerator_available(cfg.trainer)
     L.seed_everything(cfg.seed, workers=True)
     check_resume_checkpoint(cfg.get("ckpt_path"), cfg.model._target_)
     datamodule = build(cfg.dataset)
@@ -136,9 +147,11 @@ def assemble(cfg: DictConfig) -> Run:
 
 
 def train(cfg: DictConfig) -> float | None:
-    refuse_multirun_with_popen_ddp(cfg.trainer)
-    hold_run_lock(cfg.paths.output_dir, option="paths.output_dir")
-    run = assemble(cfg)
+    attach_run_log()
+    with leaves_nothing_if_refused(cfg.paths.output_dir, cfg.paths.output_root):
+        refuse_multirun_with_popen_ddp(cfg.trainer)
+        hold_run_lock(cfg.paths.output_dir, option="paths.output_dir")
+        run = assemble(cfg)
     run.trainer.fit(run.model, datamodule=run.datamodule, ckpt_path=cfg.get("ckpt_path"))
     exit_if_stopped_by_signal(run.trainer, cfg.paths.output_dir)
     report(run.trainer, cfg.paths.output_dir)
@@ -147,6 +160,10 @@ def train(cfg: DictConfig) -> float | None:
 
 @hydra.main(version_base="1.3", config_path="pkg://genlab.configs", config_name="train")
 def hydra_main(cfg: DictConfig) -> float | None:
+    if sweeping():
+        with sweep_job(cfg.paths.output_root):
+            return train(cfg)
+        return None
     with exit_on_user_error():
         return train(cfg)
 
@@ -155,10 +172,8 @@ def run(args: list[str]) -> int:
     with exit_on_user_error():
         resume, rest = split_resume(args)
         hydra_args = resume_args(resume, rest) if resume else rest
-    sys.argv = [sys.argv[0], *hydra_args]
     resolvers.register()
-    hydra_main()
-    return 0
+    return run_app(hydra_main, hydra_args) or sweep_summary()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,115 @@
+"""What a refused job leaves behind (nothing), and what a sweep says at its end.
+
+Hydra creates a job's run directory (its `.hydra/` record and an empty `train.log`) before genlab
+sees the config, so a run refused by a pre-flight check would leave an empty directory per
+attempt. `leaves_nothing_if_refused` removes what Hydra made for the job — the whole directory
+when it holds nothing else, only the `.hydra/resumed-…` record when the job resumed an existing
+run — so refusing a run changes nothing on disk.
+
+Hydra's basic sweeper stops at the first job that exits and re-raises only the first failure of
+a batch; `sweep_job` instead reports each failed job in one line as it fails and lets the
+sweep go on, and `sweep_summary` lists every failure at the end (exit status 1 if any). This
+bookkeeping lives in the launching process, so it covers Hydra's in-process basic launcher;
+launchers that run jobs elsewhere (joblib, submitit) report through Hydra's own job returns.
+"""
+
+import shutil
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+
+from genlab.errors import find_user_error
+
+HYDRA_MADE = {".hydra", "train.log", ".lock"}  # what a run directory holds before training starts
+EXIT_SWEEP_FAILED = 1
+
+
+@dataclass
+class Outcome:
+    number: int
+    overrides: str
+    error: str | None  # None: the job finished
+
+
+OUTCOMES: list[Outcome] = []
+SWEEP_DIRS: set[tuple[str, str]] = set()  # (sweep directory, output root) of this process's sweeps
+
+
+def _remove_empty_parents(directory: Path, root: Path) -> None:
+    """Remove `directory` and its parents while they are empty, never above the output root."""
+    directory, root = directory.resolve(), root.resolve()
+    while directory.is_relative_to(root) and directory.is_dir() and not any(directory.iterdir()):
+        directory.rmdir()
+        if directory == root:
+            break
+        directory = directory.parent
+
+
+def remove_job_record(output_dir: str, output_root: str) -> None:
+    """Delete what Hydra wrote for this job, and nothing that was there before it."""
+    run = Path(output_dir)
+    subdir = HydraConfig.get().output_subdir
+    if not run.is_dir():
+        return
+    if subdir == ".hydra" and {p.name for p in run.iterdir()} <= HYDRA_MADE:
+        shutil.rmtree(run)
+        _remove_empty_parents(run.parent, Path(output_root))
+    elif subdir and subdir != ".hydra":
+        shutil.rmtree(run / subdir, ignore_errors=True)
+
+
+@contextmanager
+def leaves_nothing_if_refused(output_dir: str, output_root: str) -> Iterator[None]:
+    """Wrap the pre-flight part of a job: if it raises, the job's directory goes too."""
+    try:
+        yield
+    except BaseException:
+        remove_job_record(output_dir, output_root)
+        raise
+
+
+def sweeping() -> bool:
+    return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+
+
+@contextmanager
+def sweep_job(output_root: str) -> Iterator[None]:
+    """In a sweep, a failed job is one line (or its traceback, for a bug) and the sweep goes on."""
+    hydra = HydraConfig.get()
+    job = hydra.job
+    SWEEP_DIRS.add((hydra.sweep.dir, output_root))
+    overrides = " ".join(job.override_dirname.split(",")) if job.override_dirname else "(no overrides)"
+    try:
+        yield
+    except Exception as exc:  # every job runs; the summary reports each failure
+        error = find_user_error(exc)
+        if error is None:
+            traceback.print_exc()
+        message = str(error) if error is not None else f"{type(exc).__name__}: {exc}"
+        print(f"genlab: error: job {job.num} ({overrides}): {message}", file=sys.stderr)
+        OUTCOMES.append(Outcome(job.num, overrides, message.splitlines()[0] if message else type(exc).__name__))
+    else:
+        OUTCOMES.append(Outcome(job.num, overrides, None))
+
+
+def sweep_summary() -> int:
+    """Print the failed jobs of this process's sweep; the exit status (0 when none failed)."""
+    failed = [o for o in OUTCOMES if o.error is not None]
+    if not failed:
+        return 0
+    if len(failed) == len(OUTCOMES):  # every job was refused: the sweep leaves no folder either
+        for sweep_dir, output_root in SWEEP_DIRS:
+            sweep = Path(sweep_dir)
+            if sweep.is_dir() and {p.name for p in sweep.iterdir()} <= {"multirun.yaml"}:
+                shutil.rmtree(sweep)
+                _remove_empty_parents(sweep.parent, Path(output_root))
+    print(f"genlab: {len(failed)} of {len(OUTCOMES)} sweep jobs failed:", file=sys.stderr)
+    for outcome in failed:
+        print(f"  job {outcome.number} ({outcome.overrides}): {outcome.error}", file=sys.stderr)
+    return EXIT_SWEEP_FAILED
