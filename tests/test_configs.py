@@ -84,3 +84,14 @@ def test_model_dataset_fast_dev_run(model, dataset, data_dir, tmp_path):
 def test_experiments_compose(experiment, tmp_path):
     cfg = compose_train([f"experiment={experiment}"], tmp_path)
     assert cfg.model.name and cfg.dataset.name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", MODELS)
+def test_every_model_survives_trainer_debug(model, tmp_path):
+    """`trainer=debug` turns on anomaly detection, which vmapped autograd (the contractive
+    penalty's batched Jacobian) used to crash on."""
+    overrides = [f"model={model}", "trainer=debug", "dataset.image_size=16", "dataset.batch_size=8"]
+    run = assemble(compose_train([*overrides, "callbacks.progress=null", "logger=none"], tmp_path))
+    run.trainer.fit(run.model, datamodule=run.datamodule)
+    assert run.trainer.state.finished and run.trainer.global_step > 0

@@ -195,12 +195,29 @@ def test_offline_inception_names_the_missing_file(monkeypatch, tmp_path):
         extractors.inception_extractor()
 
 
+def test_weights_other_than_the_published_file_are_refused_or_named_unverified(tmp_path, capsys):
+    weights = str(untrained_inception_weights(tmp_path / extractors.INCEPTION_FILE))
+    with pytest.raises(GenlabError, match=r"its SHA-256 begins [0-9a-f]{8}, the published .* begins 6726825d"):
+        extractors.inception_extractor(weights=weights)
+    assert extractors.inception_extractor(weights=weights, verify=False).name == "inception-unverified"
+    assert "is not the published weights-inception" in capsys.readouterr().err
+
+
+def test_a_file_is_published_when_its_sha256_starts_with_the_prefix_in_its_name(tmp_path):
+    path = tmp_path / "blob.pth"
+    path.write_bytes(b"genlab")
+    digest = extractors.file_sha256(path)
+    assert extractors.matches_published(path, f"blob-{digest[:8]}.pth", "inception_weights", verify=True)
+    assert extractors.published_prefix(extractors.INCEPTION_FILE) == "6726825d"
+
+
 def test_inception_extractor_gives_features_and_logits_per_image(tmp_path):
-    extractor = extractors.inception_extractor("legacy", str(untrained_inception_weights(tmp_path / "w.pth")))
+    weights = str(untrained_inception_weights(tmp_path / "w.pth"))
+    extractor = extractors.inception_extractor("legacy", weights, verify=False)
     with torch.no_grad():
         features, logits = extractor.encode(torch.rand(3, 1, 32, 32))  # grayscale, small: resized inside
     assert features.shape == (3, 2048) and logits.shape == (3, 1008)
-    assert extractor.name == "inception" and extractor.resize == "legacy"
+    assert extractor.name == "inception-unverified" and extractor.resize == "legacy"
 
 
 def test_domain_extractor_without_classifier_names_the_command():

@@ -54,6 +54,10 @@ def test_batched_contractive_penalty_equals_autograd_jacobian():
         [torch.autograd.functional.jacobian(lambda xi: encoder(xi[None])[0], xi).pow(2).sum() for xi in x]
     )
     torch.testing.assert_close(jacobian_frobenius_sq(encoder, x), expected)
+    with torch.autograd.detect_anomaly():  # trainer=debug: the unbatched path, the same numbers
+        penalty = jacobian_frobenius_sq(encoder, x)
+        penalty.mean().backward()
+    torch.testing.assert_close(penalty, expected)
 
 
 def test_contractive_penalty_is_differentiable_in_the_weights():

@@ -62,7 +62,7 @@ def test_sigterm_saves_the_step_it_stopped_at_exits_143_and_resume_continues(wor
     out = tmp_path / "outputs"
     args = ["model=vae", *TINY, *CLI_QUIET, "trainer.max_steps=100000"]
     process = start([*args, "callbacks.last_checkpoint.every_n_train_steps=7"], workdir, out)
-    (run,) = _wait_for_run(out, process)
+    (run,) = wait_for_run(out, process)
     wait_for_new_save(run / "checkpoints" / "last.ckpt", 0, process)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=120)
@@ -84,7 +84,7 @@ def test_ten_random_kill_9_then_resume_end_at_the_uninterrupted_weights(workdir,
     rng = random.Random(0)
     args = ["model=vae", *TINY, *CLI_QUIET, f"trainer.max_steps={total}"]
     process = start([*args, "callbacks.last_checkpoint.every_n_train_steps=4"], workdir, out)
-    (run,) = _wait_for_run(out, process)
+    (run,) = wait_for_run(out, process)
     last = run / "checkpoints" / "last.ckpt"
     while kills < 10:
         if not wait_for_new_save(last, last.stat().st_mtime if last.is_file() else 0, process):
@@ -105,7 +105,7 @@ def test_ten_random_kill_9_then_resume_end_at_the_uninterrupted_weights(workdir,
     assert_same_weights(straight_weights(tmp_path, total), final)
 
 
-def _wait_for_run(output_root: Path, process: subprocess.Popen, timeout: float = 120) -> list[Path]:
+def wait_for_run(output_root: Path, process: subprocess.Popen, timeout: float = 120) -> list[Path]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if dirs := run_dirs(output_root):

@@ -43,6 +43,7 @@ class SampleMetrics(L.Callback):
         classifier: str | None = None,
         resize: str = "antialias",
         inception_weights: str | None = None,
+        inception_verify: bool = True,
         n: int = 1000,
         n_real: int | None = None,
         split: str = "train",
@@ -63,7 +64,7 @@ class SampleMetrics(L.Callback):
         if {"ppl", "separability"} & set(self.names):
             raise GenlabError("callbacks.metrics.metrics: ppl and separability are for genlab eval, not training")
         self.extractor_kind, self.classifier = extractor, classifier
-        self.resize, self.inception_weights = resize, inception_weights
+        self.resize, self.inception_weights, self.inception_verify = resize, inception_weights, inception_verify
         self.n, self.n_real, self.split = n, n_real, split
         self.every_n_epochs, self.batch_size = every_n_epochs, batch_size
         self.settings = ScoreSettings(kid_subset_size, kid_subsets, is_splits, allow_few_samples)
@@ -95,6 +96,7 @@ class SampleMetrics(L.Callback):
             self.resize,
             self.inception_weights,
             self.trust_config,
+            self.inception_verify,
         )
         check_input_shape(self.extractor, pl_module.data_shape)
         self.n_real = min(self.n_real or self.n, len(split_of(datamodule, self.split)))

@@ -1,4 +1,4 @@
-"""The one message every dataset gives when its files are absent or cannot be downloaded."""
+"""The messages every dataset gives when its files are absent, cannot be downloaded, or are corrupt."""
 
 from pathlib import Path
 
@@ -16,3 +16,10 @@ def missing_data(name: str, where: Path, detail: str = "", fetch_dir: Path | Non
             "machine with network, copy the official files there, or set dataset.download=true"
         )
     return GenlabError(f"dataset '{name}' not found under {where.resolve()}{hint}; {fix}")
+
+
+def corrupt_file(path: Path, detail: str, fix: str | None = None) -> GenlabError:
+    """One line naming the damaged file, what is wrong with it and what to do."""
+    return GenlabError(
+        f"dataset file {path} is corrupt ({detail}); {fix or 'replace it with an intact copy of the official file'}"
+    )

@@ -11,6 +11,7 @@
 """
 
 import hashlib
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,7 +66,42 @@ def check_weights_file(path: Path, option: str) -> None:
         ) from exc
 
 
-def inception_extractor(resize: str = "antialias", weights: str | None = None) -> Extractor:
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def published_prefix(file_name: str) -> str:
+    """The SHA-256 prefix a torch-hub file name carries (`name-<hex>.pth`), which torch hub itself
+    checks on download: the published fingerprint of the file."""
+    return file_name.rsplit("-", 1)[-1].split(".", 1)[0]
+
+
+def matches_published(path: Path, file_name: str, option: str, verify: bool) -> bool:
+    """Whether `path` is the published `file_name`; a mismatch is refused unless `verify` is off."""
+    prefix, actual = published_prefix(file_name), file_sha256(path)
+    if actual.startswith(prefix):
+        return True
+    if verify:
+        raise GenlabError(
+            f"{option}={path}: its SHA-256 begins {actual[: len(prefix)]}, the published {file_name}'s begins "
+            f"{prefix}, so it is another or a damaged file; delete it and let genlab download {file_name} again "
+            f"(or pass inception_verify=false to score with it anyway, named inception-unverified)"
+        )
+    print(
+        f"genlab: warning: {path} is not the published {file_name}; scores are named inception-unverified",
+        file=sys.stderr,
+    )
+    return False
+
+
+def inception_extractor(resize: str = "antialias", weights: str | None = None, verify: bool = True) -> Extractor:
+    """The FID Inception-v3. `verify=False` accepts a weights file other than the published one
+    (an untrained stand-in in tests and benchmarks), and then names the feature space
+    `inception-unverified`, so its numbers never pass for FIDs."""
     from torchmetrics.image.fid import NoTrainInceptionV3
 
     if resize not in RESIZE_MODES:
@@ -73,8 +109,10 @@ def inception_extractor(resize: str = "antialias", weights: str | None = None) -
     path = inception_weights_path(weights)
     if weights and not path.is_file():
         raise GenlabError(f"inception_weights={weights}: no such file; it should be {INCEPTION_FILE}")
+    published = True
     if path.is_file():
         check_weights_file(path, "inception_weights")
+        published = matches_published(path, INCEPTION_FILE, "inception_weights", verify)
     try:
         net = NoTrainInceptionV3(
             name="inception-v3-compat",
@@ -97,7 +135,7 @@ def inception_extractor(resize: str = "antialias", weights: str | None = None) -
         return features, features @ net.fc.weight.T  # IS's "unbiased" logits, as torch-fidelity defines them
 
     return Extractor(
-        name="inception",
+        name="inception" if published else "inception-unverified",
         net=net,
         encode=encode,
         num_features=2048,
@@ -143,10 +181,16 @@ def domain_extractor(classifier: str | None, dataset: str, trust: bool = False) 
 
 
 def build_extractor(
-    kind: str, dataset: str, classifier: str | None, resize: str, inception_weights: str | None, trust: bool = False
+    kind: str,
+    dataset: str,
+    classifier: str | None,
+    resize: str,
+    inception_weights: str | None,
+    trust: bool = False,
+    inception_verify: bool = True,
 ):
     if kind == "inception":
-        return inception_extractor(resize, inception_weights)
+        return inception_extractor(resize, inception_weights, inception_verify)
     if kind == "domain":
         return domain_extractor(classifier, dataset, trust)
     raise GenlabError(f"extractor={kind!r}: use inception or domain")

@@ -4,6 +4,10 @@ The Jacobian of the encoder f at each example is built row by row with one vecto
 pass (`is_grads_batched`): the k code units become k vmapped vector–Jacobian products over the
 whole batch, so there is no Python loop over examples or units. Examples must not interact in f
 (no batch norm), which is also what makes a per-example Jacobian meaningful.
+
+vmap cannot batch the NaN checks of anomaly detection (`trainer=debug`), so with anomaly
+detection on, the k products are taken one after another instead: the same rows, k backward
+passes, and every one of them checked.
 """
 
 from collections.abc import Callable
@@ -19,7 +23,15 @@ def jacobian_frobenius_sq(encode: Callable[[Tensor], Tensor], x: Tensor) -> Tens
     k = code.shape[1]
     basis = torch.eye(k, dtype=code.dtype, device=code.device)
     grad_outputs = basis[:, None, :].expand(k, *code.shape)
-    (rows,) = torch.autograd.grad(code, x, grad_outputs=grad_outputs, is_grads_batched=True, create_graph=True)
+    if torch.is_anomaly_enabled():
+        rows = torch.stack(
+            [
+                torch.autograd.grad(code, x, grad_outputs=g, retain_graph=True, create_graph=True)[0]
+                for g in grad_outputs
+            ]
+        )
+    else:
+        (rows,) = torch.autograd.grad(code, x, grad_outputs=grad_outputs, is_grads_batched=True, create_graph=True)
     return rows.pow(2).transpose(0, 1).flatten(1).sum(1)
 
 

@@ -73,7 +73,13 @@ def sample_records(names: list[str], model, datamodule, cfg: DictConfig, device)
         raise GenlabError(f"n={cfg.n} must be at least 2 generated images")
     settings = ScoreSettings(cfg.kid_subset_size, cfg.kid_subsets, cfg.is_splits, cfg.allow_few_samples)
     extractor = build_extractor(
-        cfg.extractor, datamodule.name, cfg.classifier, cfg.resize, cfg.inception_weights, cfg.trust_config
+        cfg.extractor,
+        datamodule.name,
+        cfg.classifier,
+        cfg.resize,
+        cfg.inception_weights,
+        cfg.trust_config,
+        cfg.inception_verify,
     )
     check_input_shape(extractor, model.data_shape)
     n_real = min(cfg.n_real or cfg.n, len(split_of(datamodule, cfg.split)))

@@ -25,6 +25,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
 from genlab.errors import find_user_error
+from genlab.run.user_errors import one_line
 
 HYDRA_MADE = {".hydra", "train.log", ".lock"}  # what a run directory holds before training starts
 EXIT_SWEEP_FAILED = 1
@@ -91,7 +92,7 @@ def sweep_job(output_root: str) -> Iterator[None]:
         error = find_user_error(exc)
         if error is None:
             traceback.print_exc()
-        message = str(error) if error is not None else f"{type(exc).__name__}: {exc}"
+        message = one_line(error) if error is not None else f"{type(exc).__name__}: {exc}"
         print(f"genlab: error: job {job.num} ({overrides}): {message}", file=sys.stderr)
         OUTCOMES.append(Outcome(job.num, overrides, message.splitlines()[0] if message else type(exc).__name__))
     else:

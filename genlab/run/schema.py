@@ -62,6 +62,9 @@ class Dataset(Open):
     channels: Count | None = Field(None, description="a channel count ≥ 1 (1 grey, 3 colour)")
     val_fraction: Fraction | None = Field(None, description="a fraction in (0, 1), e.g. dataset.val_fraction=0.1")
     root: str | None = Field(None, description="a folder of images, e.g. dataset.root=/path/to/images")
+    bad_images: Literal["error", "check", "skip"] = Field(
+        "error", description="error (stop at an undecodable image), check (refuse before training) or skip"
+    )
 
 
 class Model(Open):

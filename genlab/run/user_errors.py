@@ -5,10 +5,19 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from genlab.errors import find_user_error
+from genlab.errors import GenlabError, find_user_error
 from genlab.run.run_log import log_to_run
 
 EXIT_USER_ERROR = 2
+
+
+def one_line(error: GenlabError) -> str:
+    """The error's own message. One raised in a DataLoader worker arrives in the main process
+    with the worker's traceback folded into its text; its last line is the original message."""
+    message = str(error)
+    if "Original Traceback" in message:
+        message = message.rstrip().splitlines()[-1].removeprefix(f"{type(error).__module__}.{type(error).__name__}: ")
+    return message
 
 
 @contextmanager
@@ -19,6 +28,7 @@ def exit_on_user_error() -> Iterator[None]:
         error = find_user_error(exc)
         if error is None:
             raise
-        print(f"genlab: error: {error}", file=sys.stderr)
-        log_to_run(f"genlab: error: {error}", logging.ERROR)
+        message = one_line(error)
+        print(f"genlab: error: {message}", file=sys.stderr)
+        log_to_run(f"genlab: error: {message}", logging.ERROR)
         sys.exit(EXIT_USER_ERROR)
