@@ -17,6 +17,7 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 
 from genlab.data.digits import DigitsDataModule
+from genlab.digest import file_sha256
 from genlab.errors import GenlabError
 from genlab.metrics import extractors
 from genlab.metrics.feature_cache import cache_key, cached_features
@@ -206,7 +207,7 @@ def test_weights_other_than_the_published_file_are_refused_or_named_unverified(t
 def test_a_file_is_published_when_its_sha256_starts_with_the_prefix_in_its_name(tmp_path):
     path = tmp_path / "blob.pth"
     path.write_bytes(b"genlab")
-    digest = extractors.file_sha256(path)
+    digest = file_sha256(path)
     assert extractors.matches_published(path, f"blob-{digest[:8]}.pth", "inception_weights", verify=True)
     assert extractors.published_prefix(extractors.INCEPTION_FILE) == "6726825d"
 

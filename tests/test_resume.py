@@ -4,6 +4,10 @@ Each later family adds its smallest config to FAMILIES. A stop on an epoch bound
 mid-epoch are both checked: mid-epoch, the data order must continue at the batch it stopped at.
 """
 
+import shutil
+from pathlib import Path
+
+import lightning as L
 import pytest
 import torch
 
@@ -39,6 +43,41 @@ def resumed_equals_straight(tmp_path, overrides: list[str], batches: int, steps_
 def test_n_steps_resumed_then_n_more_equal_2n_steps(tmp_path, family, batches):
     overrides, steps_per_batch = FAMILIES[family]
     resumed_equals_straight(tmp_path, [*overrides, *DATA], batches, steps_per_batch)
+
+
+def test_an_epoch_without_validation_ends_in_an_exact_resume_point(tmp_path):
+    """With validation every other epoch, epoch 0 ends without it; its last.ckpt must still resume
+    exactly (Lightning resumes one written in on_train_epoch_end into one batch too many)."""
+    overrides, _ = FAMILIES["vae"]
+    resumed_equals_straight(tmp_path, [*overrides, *DATA, "trainer.check_val_every_n_epoch=2"], 6, 1)
+
+
+class SnapshotLast(L.Callback):
+    """Copies last.ckpt as it stands when the first batch after a resume starts: what a kill
+    there would leave."""
+
+    def __init__(self, last: Path, snapshot: Path) -> None:
+        self.last, self.snapshot = last, snapshot
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        if not self.snapshot.exists():
+            shutil.copy(self.last, self.snapshot)
+
+
+def test_a_kill_just_after_a_resume_leaves_an_exact_resume_point(tmp_path):
+    """A resumed run used to rewrite last.ckpt for the very step it resumed from (in
+    on_train_epoch_end), with loop counters that resume one batch too far."""
+    overrides = [*FAMILIES["vae"][0], *DATA]
+    straight = fit([*overrides, "trainer.max_steps=12"], tmp_path / "straight").model
+    fit([*overrides, "trainer.max_steps=6"], tmp_path / "run")
+    last, snapshot = tmp_path / "run" / "checkpoints" / "last.ckpt", tmp_path / "killed-here.ckpt"
+    first = assemble(compose_train([*QUIET, *overrides, "trainer.max_steps=9"], tmp_path / "run"))
+    first.trainer.callbacks.extend([SnapshotLast(last, snapshot)])
+    first.trainer.fit(first.model, first.datamodule, ckpt_path=last)
+    second = assemble(compose_train([*QUIET, *overrides, "trainer.max_steps=12"], tmp_path / "run"))
+    second.trainer.fit(second.model, second.datamodule, ckpt_path=snapshot)
+    for key, value in straight.state_dict().items():
+        assert torch.equal(value, second.model.state_dict()[key]), key
 
 
 def test_a_resumed_epoch_skips_exactly_the_consumed_batches():

@@ -11,7 +11,8 @@ import torch
 import yaml
 
 from genlab.errors import GenlabError
-from genlab.metrics.extractors import inception_extractor
+from genlab.metrics.extractors import Extractor, inception_extractor
+from genlab.metrics.ppl import VGG16_FILE, similarity
 from genlab.run.evaluate import evaluate
 from genlab.run.resume import resume_args, trusts_configs
 from genlab.run.sample import sample
@@ -190,6 +191,21 @@ def test_a_pickle_payload_in_the_inception_weights_is_refused(tmp_path, marker):
     torch.save({"fc.weight": PicklePayload(marker)}, weights)
     with pytest.raises(GenlabError, match="is not a plain weights file"):
         inception_extractor(weights=str(weights))
+    assert not marker.exists()
+
+
+def test_a_pickle_payload_or_a_foreign_file_as_lpips_vgg_weights_is_refused(tmp_path, marker, monkeypatch):
+    """torchvision unpickles the cached VGG16 file without weights_only; genlab checks it first."""
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
+    cached = tmp_path / "checkpoints" / VGG16_FILE
+    cached.parent.mkdir()
+    inception = Extractor("inception", torch.nn.Identity(), lambda x: (x, x), 2048, "", "antialias", None)
+    torch.save({"features.0.weight": PicklePayload(marker)}, cached)
+    with pytest.raises(GenlabError, match="is not a plain weights file"):
+        similarity(inception)
+    torch.save({"features.0.weight": torch.zeros(1)}, cached)
+    with pytest.raises(GenlabError, match=r"its SHA-256 begins [0-9a-f]{8}, the published vgg16-397923af.pth's"):
+        similarity(inception)
     assert not marker.exists()
 
 

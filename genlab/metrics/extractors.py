@@ -20,6 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from genlab.checkpoint import read_checkpoint, rebuild_model
+from genlab.digest import file_sha256
 from genlab.errors import GenlabError
 
 INCEPTION_FILE = "weights-inception-2015-12-05-6726825d.pth"
@@ -53,25 +54,17 @@ def inception_weights_path(weights: str | None) -> Path:
     return Path(weights) if weights else Path(torch.hub.get_dir()) / "checkpoints" / INCEPTION_FILE
 
 
-def check_weights_file(path: Path, option: str) -> None:
+def check_weights_file(path: Path, option: str, published_name: str = INCEPTION_FILE) -> None:
     """Prove a weights file holds tensors and containers only (`weights_only=True` refuses any
-    other pickled object) before torch-fidelity unpickles it without that restriction: a file
-    that passes this check rebuilds nothing but the same tensors either way."""
+    other pickled object) before torch-fidelity or torchvision unpickle it without that
+    restriction: a file that passes this check rebuilds nothing but the same tensors either way."""
     try:
         torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
         raise GenlabError(
             f"{option}={path} is not a plain weights file ({type(exc).__name__}); it may have been tampered with, "
-            f"so genlab will not load it: delete it and let genlab download {INCEPTION_FILE} again"
+            f"so genlab will not load it: delete it and let genlab download {published_name} again"
         ) from exc
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def published_prefix(file_name: str) -> str:
@@ -80,16 +73,17 @@ def published_prefix(file_name: str) -> str:
     return file_name.rsplit("-", 1)[-1].split(".", 1)[0]
 
 
-def matches_published(path: Path, file_name: str, option: str, verify: bool) -> bool:
-    """Whether `path` is the published `file_name`; a mismatch is refused unless `verify` is off."""
+def matches_published(path: Path, file_name: str, option: str, verify: bool, opt_out: str = "") -> bool:
+    """Whether `path` is the published `file_name`; a mismatch is refused unless `verify` is off.
+    `opt_out` tells the user how to score with the file anyway, where genlab offers that."""
     prefix, actual = published_prefix(file_name), file_sha256(path)
     if actual.startswith(prefix):
         return True
     if verify:
         raise GenlabError(
             f"{option}={path}: its SHA-256 begins {actual[: len(prefix)]}, the published {file_name}'s begins "
-            f"{prefix}, so it is another or a damaged file; delete it and let genlab download {file_name} again "
-            f"(or pass inception_verify=false to score with it anyway, named inception-unverified)"
+            f"{prefix}, so it is another or a damaged file; delete it and let genlab download {file_name} again"
+            + (f" ({opt_out})" if opt_out else "")
         )
     print(
         f"genlab: warning: {path} is not the published {file_name}; scores are named inception-unverified",
@@ -112,7 +106,8 @@ def inception_extractor(resize: str = "antialias", weights: str | None = None, v
     published = True
     if path.is_file():
         check_weights_file(path, "inception_weights")
-        published = matches_published(path, INCEPTION_FILE, "inception_weights", verify)
+        opt_out = "or pass inception_verify=false to score with it anyway, named inception-unverified"
+        published = matches_published(path, INCEPTION_FILE, "inception_weights", verify, opt_out)
     try:
         net = NoTrainInceptionV3(
             name="inception-v3-compat",

@@ -18,18 +18,11 @@ import torch
 from torch import Tensor
 
 from genlab.atomic import write_atomically
+from genlab.digest import file_sha256
 
 
 def cache_key(fields: dict) -> str:
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:24]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _why_corrupt(path: Path) -> str | None:
@@ -38,7 +31,7 @@ def _why_corrupt(path: Path) -> str | None:
         expected = json.loads(path.with_suffix(".json").read_text())["sha256"]
     except (OSError, ValueError, KeyError, TypeError):
         return "its checksum record is missing or unreadable"
-    return None if _sha256(path) == expected else "its bytes do not match the recorded checksum"
+    return None if file_sha256(path) == expected else "its bytes do not match the recorded checksum"
 
 
 def _load_verified(path: Path) -> Tensor | None:
@@ -60,6 +53,6 @@ def cached_features(cache_dir: str | Path, fields: dict, compute: Callable[[], T
         return features, True
     features = compute().detach().cpu()
     write_atomically(path, lambda file: torch.save(features, file))
-    sidecar = json.dumps({**fields, "sha256": _sha256(path)}, indent=2, sort_keys=True)
+    sidecar = json.dumps({**fields, "sha256": file_sha256(path)}, indent=2, sort_keys=True)
     write_atomically(path.with_suffix(".json"), lambda file: file.write(sidecar.encode()))
     return features, False

@@ -9,12 +9,14 @@ Images go in as floats (never uint8: quantisation would swamp distances of order
 are interpolated with slerp in the space the model's `decode` reads (`latent_space`, recorded).
 """
 
+from pathlib import Path
+
 import torch
 from torch import Tensor, nn
 from torchmetrics.functional.image import perceptual_path_length
 
 from genlab.errors import GenlabError
-from genlab.metrics.extractors import Extractor
+from genlab.metrics.extractors import Extractor, check_weights_file, matches_published
 from genlab.models.base import DecodesLatents, GenerativeModule, Samples, require
 
 VGG16_FILE = "vgg16-397923af.pth"
@@ -53,9 +55,19 @@ class FeatureDistance(nn.Module):
         return ((fa - fb) ** 2).sum(dim=1)
 
 
+def check_vgg_weights() -> None:
+    """torchvision unpickles the cached VGG16 file for LPIPS without `weights_only`; prove it plain
+    and the published file first (a fresh download is checked by torch hub itself)."""
+    path = Path(torch.hub.get_dir()) / "checkpoints" / VGG16_FILE
+    if path.is_file():
+        check_weights_file(path, "LPIPS-VGG weights", VGG16_FILE)
+        matches_published(path, VGG16_FILE, "LPIPS-VGG weights", verify=True)
+
+
 def similarity(extractor: Extractor) -> tuple[str, nn.Module | str]:
     """(name for the record, torchmetrics' sim_net)."""
     if extractor.name == "inception":
+        check_vgg_weights()
         return "lpips-vgg", "vgg"
     return extractor.name, FeatureDistance(extractor)
 
