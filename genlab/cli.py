@@ -19,6 +19,7 @@ COMMANDS = {
         "genlab.run.evaluate",
         "score a checkpoint: ckpt=PATH metrics=[fid,kid,is,precision,recall,ppl,separability]",
     ),
+    "export": ("genlab.run.export", "write a checkpoint for another library: ckpt=PATH format=diffusers out=DIR"),
     "list": ("genlab.run.listing", "list config groups and their options: genlab list [group]"),
 }
 

@@ -35,6 +35,14 @@ def compose_train(overrides: list[str], output_dir: Path) -> DictConfig:
     return cfg
 
 
+def few_sampling_steps(cfg: DictConfig, steps: int = 2) -> DictConfig:
+    """Diffusion models sample in `steps` reverse steps instead of the schedule's 1000, so that
+    tests which only need *some* samples (grids, counts) stay fast; other models are unchanged."""
+    if "sampler" in cfg.model:
+        cfg.model.sampler.steps = steps
+    return cfg
+
+
 def compose_command(name: str, overrides: list[str]) -> DictConfig:
     """The config `genlab <name> <overrides>` would run (sample, eval)."""
     with initialize_config_module("genlab.configs", version_base="1.3"):

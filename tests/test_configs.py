@@ -9,7 +9,7 @@ import pytest
 from genlab.errors import GenlabError
 from genlab.run.listing import collect
 from genlab.run.train import assemble
-from tests.conftest import compose_train
+from tests.conftest import compose_train, few_sampling_steps
 from tests.test_data import fake_celeba, fake_mnist
 
 GROUPS = collect(files("genlab.configs"))
@@ -19,9 +19,9 @@ NOT_FAKEABLE = {"cifar10"}  # torchvision checks the md5 of the real archive fil
 
 
 def needs_images(model_cfg) -> bool:
-    """Convolutional networks (conv AE/VAE nets, DCGAN G/D) cannot take 2-D points."""
-    nets = [model_cfg.get(key) or {} for key in ("net", "generator", "discriminator")]
-    return any(net.get("_target_", "").rsplit(".", 1)[-1].startswith(("conv", "dcgan")) for net in nets)
+    """Convolutional networks (conv AE/VAE nets, DCGAN G/D, the diffusion U-Net) cannot take 2-D points."""
+    nets = [model_cfg.get(key) or {} for key in ("net", "generator", "discriminator", "network")]
+    return any(net.get("_target_", "").rsplit(".", 1)[-1].startswith(("conv", "dcgan", "unet")) for net in nets)
 
 
 def needs_labels(model_cfg) -> bool:
@@ -63,7 +63,7 @@ def test_model_dataset_fast_dev_run(model, dataset, data_dir, tmp_path):
     ]
     if dataset == "image_folder":
         overrides.append(f"dataset.root={data_dir / 'celeba'}")
-    cfg = compose_train(overrides, tmp_path)
+    cfg = few_sampling_steps(compose_train(overrides, tmp_path))
     if needs_labels(cfg.model) and cfg.dataset.get("num_classes") is None:
         with pytest.raises(GenlabError, match="declares no num_classes"):
             assemble(cfg)
@@ -92,6 +92,6 @@ def test_every_model_survives_trainer_debug(model, tmp_path):
     """`trainer=debug` turns on anomaly detection, which vmapped autograd (the contractive
     penalty's batched Jacobian) used to crash on."""
     overrides = [f"model={model}", "trainer=debug", "dataset.image_size=16", "dataset.batch_size=8"]
-    run = assemble(compose_train([*overrides, "callbacks.progress=null", "logger=none"], tmp_path))
+    run = assemble(few_sampling_steps(compose_train([*overrides, "callbacks.progress=null", "logger=none"], tmp_path)))
     run.trainer.fit(run.model, datamodule=run.datamodule)
     assert run.trainer.state.finished and run.trainer.global_step > 0

@@ -7,10 +7,19 @@ import pytest
 import torch
 
 from genlab.errors import GenlabError
-from genlab.models.base import DecodesLatents, Discriminates, Encodes, HasLikelihood, Reconstructs, Samples
+from genlab.models.base import (
+    ChoosesSampler,
+    DecodesLatents,
+    Discriminates,
+    Encodes,
+    ExportsPipeline,
+    HasLikelihood,
+    Reconstructs,
+    Samples,
+)
 from genlab.objectives import regularisers
 from genlab.run.train import assemble, build, train
-from tests.conftest import QUIET, compose_train, fit
+from tests.conftest import QUIET, compose_train, few_sampling_steps, fit
 from tests.gan_losses import TermRecorder
 from tests.test_configs import MODELS
 
@@ -19,7 +28,7 @@ SMALL = ["dataset=digits", "dataset.image_size=16"]
 
 @pytest.mark.parametrize("model", MODELS)
 def test_sample_returns_exactly_n_images(model, tmp_path):
-    built = build(compose_train([f"model={model}", *SMALL], tmp_path).model)
+    built = build(few_sampling_steps(compose_train([f"model={model}", *SMALL], tmp_path)).model)
     if not isinstance(built, Samples):
         return
     for n in (1, 7, 64):
@@ -37,11 +46,13 @@ def test_sample_returns_exactly_n_images(model, tmp_path):
         ("dcgan", {Samples, DecodesLatents, Discriminates}),
         ("bigan", {Samples, DecodesLatents, Discriminates, Reconstructs, Encodes}),
         ("classifier", set()),
+        ("ddpm", {Samples, ChoosesSampler, ExportsPipeline}),
     ],
 )
 def test_families_declare_their_capabilities(model, declared, tmp_path):
     built = build(compose_train([f"model={model}", *SMALL], tmp_path).model)
     everything = {Samples, DecodesLatents, Reconstructs, Encodes, HasLikelihood, Discriminates}
+    everything |= {ChoosesSampler, ExportsPipeline}
     assert {c for c in everything if isinstance(built, c)} == declared
 
 

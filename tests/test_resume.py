@@ -21,6 +21,7 @@ DATA = ["dataset.batch_size=256", "dataset.image_size=16"]
 FAMILIES = {
     "vae": (["model=vae"], 1),  # optimiser steps per batch
     "dcgan": (["model=dcgan", "model.generator.width=8", "model.discriminator.width=8"], 2),
+    "ddpm": (["model=ddpm", "model.network.widths=[8,16]", "model.network.groups=4"], 1),
 }
 
 

@@ -41,7 +41,8 @@ class ImageGridCallback(L.Callback):
             self.first_val_batch = batch[0][: self.n].detach()
 
     def on_validation_epoch_end(self, trainer: L.Trainer, pl_module: GenerativeModule) -> None:
-        due = (trainer.current_epoch + 1) % self.every_n_epochs == 0
+        # a fast_dev_run draws every picture once, whatever the interval, so a config check sees them all
+        due = bool(trainer.fast_dev_run) or (trainer.current_epoch + 1) % self.every_n_epochs == 0
         if trainer.sanity_checking or not due or not trainer.is_global_zero:
             return
         if not pl_module.images or not self.applies_to(pl_module):

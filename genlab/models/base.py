@@ -12,6 +12,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
+from pathlib import Path
 
 import lightning as L
 import torch
@@ -34,8 +35,31 @@ class Samples(ABC):
         """Exactly `n` examples in data space (images in [0, 1]); `generator` seeds the draw."""
 
     def sampling_network(self) -> str:
-        """Which weights `sample` uses, recorded beside every score: `ema` or `model`."""
+        """Which weights `sample` uses, recorded beside every score: `ema` or `model` (models with
+        a choice of sampler add it: `ema (ddim-50)`)."""
         return "model"
+
+
+class ChoosesSampler(ABC):
+    """Draws its samples by an iterative reverse process whose sampler (and step count) can be
+    chosen at sampling time: `genlab sample sampler=ddim steps=50`."""
+
+    @abstractmethod
+    def use_sampler(self, name: str | None, steps: int | None) -> None:
+        """Sample with the sampler `name` (None: the current one's kind) in `steps` steps (None: its
+        default) from now on."""
+
+    @abstractmethod
+    def sampler_description(self) -> str:
+        """The sampler and its steps (`ddim-50`), recorded in file names and beside scores."""
+
+
+class ExportsPipeline(ABC):
+    """Writes itself as a folder another library loads (`genlab export format=diffusers`)."""
+
+    @abstractmethod
+    def export(self, out: Path, fmt: str) -> None:
+        """Write the model to the folder `out` in format `fmt`, or refuse in one line."""
 
 
 class DecodesLatents(ABC):

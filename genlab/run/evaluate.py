@@ -26,6 +26,7 @@ from genlab.metrics.protocol import ProtocolCard, metric_record
 from genlab.metrics.scores import Scores, ScoreSettings, check_metric_names, check_sample_counts
 from genlab.metrics.separability import linear_separability
 from genlab.models.base import Encodes, Samples, require
+from genlab.run.choices import choose_sampler
 from genlab.run.launch import run_app
 from genlab.run.user_errors import exit_on_user_error
 
@@ -43,6 +44,7 @@ def evaluate(cfg: DictConfig) -> Path:
     ckpt = Path(cfg.ckpt).expanduser()
     checkpoint = read_checkpoint(ckpt, trust=cfg.trust_config)
     model = rebuild_model(checkpoint)
+    sampler_tag = choose_sampler(model, cfg.sampler, cfg.steps)  # scores of two samplers are two reports
     if cfg.split not in ("train", "val"):
         raise GenlabError(f"split={cfg.split!r}: use train or val (the dataset's splits as genlab train used them)")
     datamodule = rebuild_datamodule(checkpoint)
@@ -54,7 +56,7 @@ def evaluate(cfg: DictConfig) -> Path:
         records, from_cache = sample_records(sample_names, model, datamodule, cfg, device)
     if "separability" in names:
         records += separability_records(model, datamodule, cfg, device)
-    out = Path(cfg.out) if cfg.out else derived_path(ckpt, "metrics", f"eval_{ckpt.stem}.json")
+    out = Path(cfg.out) if cfg.out else derived_path(ckpt, "metrics", f"eval_{ckpt.stem}{sampler_tag}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
         json.dumps({"checkpoint": str(ckpt), "real_features_cached": from_cache, "records": records}, indent=2)

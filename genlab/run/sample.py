@@ -2,8 +2,9 @@
 
 Models with a prior draw `n` samples (`truncation=ψ` pulls codes towards the mean), or with
 `mode=interpolate` walk from one random code to another in rows of `steps` images (`lerp` or
-`slerp`); autoencoders reconstruct `n` validation images (inputs above outputs), rebuilding the
-dataset from the config stored in the checkpoint.
+`slerp`); diffusion models draw them with `sampler=ddpm|ddim|dpm` in `steps` denoising steps
+(default: the checkpoint's sampler and its step count); autoencoders reconstruct `n` validation
+images (inputs above outputs), rebuilding the dataset from the config stored in the checkpoint.
 """
 
 import math
@@ -21,8 +22,11 @@ from genlab.checkpoint import derived_path, read_checkpoint, rebuild_datamodule,
 from genlab.data.base import first_examples
 from genlab.errors import GenlabError
 from genlab.models.base import DecodesLatents, Reconstructs, Samples, require
+from genlab.run.choices import choose_sampler
 from genlab.run.launch import run_app
 from genlab.run.user_errors import exit_on_user_error
+
+INTERPOLATION_STEPS = 8  # images per row of mode=interpolate when steps= is not given
 
 
 def prior_images(model, cfg: DictConfig) -> tuple[str, Tensor, int]:
@@ -33,22 +37,23 @@ def prior_images(model, cfg: DictConfig) -> tuple[str, Tensor, int]:
     generator = torch.Generator().manual_seed(cfg.seed)
     grid_nrow = cfg.nrow or model.grid_nrow(cfg.n) or math.ceil(math.sqrt(cfg.n))
     if cfg.mode == "grid" and cfg.truncation == 1:
-        return "samples", model.sample(cfg.n, generator), grid_nrow
+        return f"samples{choose_sampler(model, cfg.sampler, cfg.steps)}", model.sample(cfg.n, generator), grid_nrow
     require(model, DecodesLatents, f"samples from chosen codes (mode={cfg.mode}, truncation={cfg.truncation})")
     psi = "" if cfg.truncation == 1 else f"_psi{cfg.truncation:g}"
     if cfg.mode == "grid":
         z = model.truncate(torch.randn(cfg.n, model.latent_dim, generator=generator), cfg.truncation)
         return f"samples{psi}", model.decode(z), grid_nrow
     if cfg.mode == "interpolate":
-        if cfg.interpolation not in ("lerp", "slerp") or cfg.steps < 2:
+        steps = cfg.steps or INTERPOLATION_STEPS
+        if cfg.interpolation not in ("lerp", "slerp") or steps < 2:
             raise GenlabError(
-                f"interpolation={cfg.interpolation}, steps={cfg.steps}: use lerp or slerp with at least 2 steps"
+                f"interpolation={cfg.interpolation}, steps={steps}: use lerp or slerp with at least 2 steps"
             )
-        rows = max(1, cfg.n // cfg.steps)
+        rows = max(1, cfg.n // steps)
         endpoints = model.truncate(torch.randn(2 * rows, model.latent_dim, generator=generator), cfg.truncation)
-        z = interpolation_grid(endpoints, cfg.steps, cfg.interpolation)
-        images = model.decode(z, model.grid_labels(len(z), per_row=cfg.steps))  # each walk keeps one category
-        return f"interpolation-{cfg.interpolation}{psi}", images, cfg.steps
+        z = interpolation_grid(endpoints, steps, cfg.interpolation)
+        images = model.decode(z, model.grid_labels(len(z), per_row=steps))  # each walk keeps one category
+        return f"interpolation-{cfg.interpolation}{psi}", images, steps
     raise GenlabError(f"mode={cfg.mode} is unknown; use grid or interpolate")
 
 

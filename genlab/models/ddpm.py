@@ -1,0 +1,126 @@
+"""Denoising diffusion probabilistic model (Ho et al., 2020): network + schedule + sampler.
+
+Training is Algorithm 1: draw t ~ U{1…T} and ε ~ N(0, I), noise the data in closed form
+(x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε) and regress the network's output on ε — L_simple, the MSE the
+paper trains with (`schedule.prediction=v_prediction` regresses on v instead). Sampling is
+Algorithm 2 or a faster sampler: the network is asked at each of the sampler's steps. The
+schedule (`NoiseSchedule`), the sampler (`model/sampler=ddpm|ddim|dpm`) and the network
+(`model/network=unet|mlp`) are separate parts chosen in YAML; this module only joins them.
+Images are modelled in [-1, 1]; samples come back in [0, 1]. With `ema_decay` set, samples
+come from the moving average of the network (the shared EMA), as the paper's do.
+"""
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from genlab.diffusion.samplers import Sampler, build_sampler
+from genlab.diffusion.schedule import NoiseSchedule
+from genlab.errors import GenlabError
+from genlab.models.base import ChoosesSampler, ExportsPipeline, GenerativeModule, OptimizerFactory, Samples
+from genlab.models.ema import moving_average
+from genlab.nn.denoisers import UNetDenoiser
+
+NetworkFactory = Callable[[Sequence[int]], nn.Module]
+
+
+class DDPM(GenerativeModule, Samples, ChoosesSampler, ExportsPipeline):
+    def __init__(
+        self,
+        name: str,
+        data_shape: Sequence[int],
+        network: NetworkFactory,
+        schedule: NoiseSchedule,
+        sampler: Sampler,
+        ema_decay: float | None = 0.999,
+        grad_clip: float | None = 1.0,
+        optimizer: OptimizerFactory | None = None,
+    ) -> None:
+        super().__init__(name, data_shape, optimizer)
+        self.grad_clip = grad_clip
+        self.network = network(self.data_shape)
+        self.network_ema = moving_average(self.network, ema_decay)
+        self.schedule = schedule
+        self.sampler = sampler
+
+    def to_model_scale(self, x: Tensor) -> Tensor:
+        return x * 2 - 1 if self.images else x
+
+    def from_model_scale(self, x: Tensor) -> Tensor:
+        return ((x + 1) / 2).clamp(0, 1) if self.images else x
+
+    def denoising_loss(self, x: Tensor, generator: torch.Generator | None = None) -> Tensor:
+        x0 = self.to_model_scale(x)
+        if generator is None:
+            t = self.schedule.sample_timesteps(len(x0), x0.device)
+            noise = torch.randn_like(x0)
+        else:  # validation: the same t and ε every epoch, so val/loss curves are comparable
+            t = torch.randint(0, self.schedule.timesteps, (len(x0),), generator=generator).to(x0.device)
+            noise = torch.randn(x0.shape, generator=generator).to(x0.device)
+        prediction = self.network(self.schedule.add_noise(x0, noise, t), t)
+        return nn.functional.mse_loss(prediction, self.schedule.target(x0, noise, t))
+
+    def training_step(self, batch: Sequence[Tensor], batch_idx: int) -> Tensor:
+        loss = self.denoising_loss(batch[0])
+        self.log_terms("train", {"loss": loss})
+        return loss
+
+    def configure_gradient_clipping(self, optimizer, gradient_clip_val=None, gradient_clip_algorithm=None) -> None:
+        """The paper clips the gradient norm at 1; `trainer.gradient_clip_val`, when set, wins."""
+        value = gradient_clip_val if gradient_clip_val is not None else self.grad_clip
+        if value:
+            self.clip_gradients(optimizer, gradient_clip_val=value, gradient_clip_algorithm=gradient_clip_algorithm)
+
+    def optimizer_step(self, *args, **kwargs) -> None:
+        """The average follows each optimiser step at once: callbacks' `on_train_batch_end` (the
+        resume point's save among them) run before the module's, so updating there would save a
+        checkpoint whose average lags its weights by one step."""
+        super().optimizer_step(*args, **kwargs)
+        if self.network_ema is not None:
+            self.network_ema.update_parameters(self.network)
+
+    def validation_step(self, batch: Sequence[Tensor], batch_idx: int) -> None:
+        generator = torch.Generator().manual_seed(batch_idx)
+        self.log_terms("val", {"loss": self.denoising_loss(batch[0], generator)})
+
+    def sampling_network(self) -> str:
+        """Which weights and which sampler: `ema (ddim-50)`; scores with different samplers differ."""
+        weights = "ema" if self.network_ema is not None else "model"
+        return f"{weights} ({self.sampler_description()})"
+
+    def denoiser(self) -> nn.Module:
+        return self.network_ema.module if self.network_ema is not None else self.network
+
+    def use_sampler(self, name: str | None, steps: int | None) -> None:
+        self.sampler = build_sampler(name or self.sampler.name, steps)
+
+    def sampler_description(self) -> str:
+        return self.sampler.describe(self.schedule)
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        network = self.denoiser()
+        was_training = network.training
+        network.eval()
+        try:
+            x = self.sampler.sample(network, self.schedule, (n, *self.data_shape), generator, self.device)
+        finally:
+            network.train(was_training)
+        return self.from_model_scale(x)
+
+    def export(self, out: Path, fmt: str) -> None:
+        """A diffusers `DDPMPipeline` folder: the sampling weights' UNet and this model's schedule,
+        with its sampler's scheduler; `DDPMPipeline.from_pretrained(out)` loads it."""
+        from diffusers import DDPMPipeline
+
+        if fmt != "diffusers":
+            raise GenlabError(f"format={fmt}: a DDPM exports as format=diffusers")
+        network = self.denoiser()
+        if not isinstance(network, UNetDenoiser):
+            raise GenlabError(
+                f"model '{self.model_name}' denoises with {type(network).__name__}; diffusers pipelines load a "
+                "UNet2DModel, so only model/network=unet exports"
+            )
+        scheduler = self.sampler.scheduler(self.schedule)
+        DDPMPipeline(unet=network.unet, scheduler=scheduler).save_pretrained(str(out))
