@@ -1,0 +1,157 @@
+"""DDPM throughput, each side against its reference, in one process.
+
+- training images/s: genlab's DDPM (Lightning) vs a plain PyTorch loop with the same U-Net,
+  schedule, loss, Adam, gradient clipping and EMA update, on the same in-memory digits;
+- sampling images/s: genlab's sampler loop vs diffusers' `DDPMPipeline` with the same weights
+  and the same scheduler and step count;
+- the cost of DDPM-1000 against DDIM-50 and DPM-Solver++-20 in genlab (wall time per image).
+
+    python scripts/bench_ddpm.py --batches 30 --image-size 32 --device cpu
+
+Validation, checkpoints and image callbacks are off on the genlab side (the ratio is the step
+itself). The weights are untrained: speed does not depend on them.
+"""
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from diffusers import DDIMScheduler, DDPMPipeline
+from hydra import compose, initialize_config_module
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+from genlab.diffusion.schedule import NoiseSchedule
+from genlab.nn.denoisers import unet
+from genlab.run import resolvers
+from genlab.run.train import assemble
+
+
+def genlab_model(args: argparse.Namespace, output_dir: Path, batches: int):
+    overrides = [
+        "model=ddpm",
+        f"dataset.image_size={args.image_size}",
+        f"dataset.batch_size={args.batch_size}",
+        f"trainer.accelerator={args.device}",
+        f"trainer.max_steps={batches}",
+        "trainer.max_epochs=-1",
+        f"trainer.precision={args.precision}",
+        "+trainer.limit_val_batches=0",
+        "trainer.enable_progress_bar=false",
+        "trainer.enable_model_summary=false",
+        "callbacks=minimal",
+        "logger=none",
+        f"paths.output_dir={output_dir}",
+    ]
+    with initialize_config_module("genlab.configs", version_base="1.3"):
+        return assemble(compose("train", overrides=overrides))
+
+
+def genlab_training(args: argparse.Namespace, output_dir: Path) -> float:
+    run = genlab_model(args, output_dir, args.batches)
+    start = time.perf_counter()
+    run.trainer.fit(run.model, datamodule=run.datamodule)
+    _sync(args.device)
+    return args.batches * args.batch_size / (time.perf_counter() - start)
+
+
+def plain_training(args: argparse.Namespace, data: torch.Tensor) -> float:
+    device = _device(args.device)
+    net = unet(tuple(data.shape[1:])).to(device)
+    ema = AveragedModel(net, multi_avg_fn=get_ema_multi_avg_fn(0.999), use_buffers=True)
+    schedule = NoiseSchedule()
+    alphas = schedule.alphas_cumprod.to(device)
+    optimiser = torch.optim.Adam(net.parameters(), lr=2e-4)
+    loader = torch.utils.data.DataLoader(data, batch_size=args.batch_size, shuffle=True, drop_last=True)
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.precision == "bf16-mixed")
+    done, start = 0, time.perf_counter()
+    while done < args.batches:
+        for x in loader:
+            x0 = x.to(device) * 2 - 1
+            t = torch.randint(0, schedule.timesteps, (len(x0),), device=device)
+            noise = torch.randn_like(x0)
+            a = alphas[t].view(-1, 1, 1, 1)
+            with autocast:
+                loss = torch.nn.functional.mse_loss(net(a.sqrt() * x0 + (1 - a).sqrt() * noise, t), noise)
+            optimiser.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            optimiser.step()
+            ema.update_parameters(net)
+            done += 1
+            if done == args.batches:
+                break
+    _sync(args.device)
+    return args.batches * args.batch_size / (time.perf_counter() - start)
+
+
+def sampling(args: argparse.Namespace, output_dir: Path) -> dict[str, float]:
+    """images/s of genlab's loop and of diffusers' pipeline, same weights and scheduler."""
+    model = genlab_model(args, output_dir, 1).model.to(_device(args.device)).eval()
+    scheduler = DDIMScheduler(**model.schedule.diffusers_config(), clip_sample=False)
+    pipeline = DDPMPipeline(unet=model.denoiser().unet, scheduler=scheduler).to(_device(args.device))
+    pipeline.set_progress_bar_config(disable=True)
+    model.use_sampler("ddim", 2)
+    with torch.no_grad():  # warm-up of both, untimed: the first network calls allocate
+        model.sample(args.samples, torch.Generator().manual_seed(0))
+    pipeline(batch_size=args.samples, num_inference_steps=2, generator=torch.manual_seed(0), output_type="np")
+    rates = {}
+    for name, steps in (("ddim", 50), ("dpm", 20), ("ddpm", None)):
+        model.use_sampler(name, steps)
+        start = time.perf_counter()
+        with torch.no_grad():
+            model.sample(args.samples, torch.Generator().manual_seed(0))
+        _sync(args.device)
+        rates[model.sampler_description()] = args.samples / (time.perf_counter() - start)
+    start = time.perf_counter()
+    pipeline(batch_size=args.samples, num_inference_steps=50, generator=torch.manual_seed(0), output_type="np")
+    _sync(args.device)
+    rates["diffusers DDPMPipeline, ddim-50"] = args.samples / (time.perf_counter() - start)
+    return rates
+
+
+def _device(name: str) -> torch.device:
+    return torch.device("cuda" if name == "gpu" else "cpu")
+
+
+def _sync(device: str) -> None:
+    if device == "gpu":
+        torch.cuda.synchronize()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--batches", type=int, default=30)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--image-size", type=int, default=32)
+    parser.add_argument("--samples", type=int, default=16)
+    parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu")
+    parser.add_argument("--precision", choices=["32-true", "bf16-mixed"], default="32-true")
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args()
+    resolvers.register()
+
+    from genlab.data.digits import DigitsDataModule
+
+    digits = DigitsDataModule(name="digits", shape=(1, args.image_size, args.image_size), image_size=args.image_size)
+    data = digits.load_tensors()[0]
+    best = {"genlab": 0.0, "plain": 0.0}
+    with tempfile.TemporaryDirectory() as tmp:
+        for repeat in range(args.repeats):
+            torch.manual_seed(repeat)
+            best["plain"] = max(best["plain"], plain_training(args, data))
+            best["genlab"] = max(best["genlab"], genlab_training(args, Path(tmp) / str(repeat)))
+        rates = sampling(args, Path(tmp) / "sampling")
+    print(f"device={args.device} precision={args.precision} image_size={args.image_size} batch={args.batch_size}")
+    print(f"training, plain PyTorch loop: {best['plain']:.1f} images/s")
+    print(f"training, genlab (Lightning): {best['genlab']:.1f} images/s")
+    print(f"training ratio genlab/plain:  {best['genlab'] / best['plain']:.3f}")
+    for name, rate in rates.items():
+        print(f"sampling {name:<32} {rate:.2f} images/s")
+    ratio = rates["ddim-50"] / rates["diffusers DDPMPipeline, ddim-50"]
+    print(f"sampling ratio genlab/diffusers (ddim-50): {ratio:.3f}")
+
+
+if __name__ == "__main__":
+    main()
