@@ -35,11 +35,14 @@ def compose_train(overrides: list[str], output_dir: Path) -> DictConfig:
     return cfg
 
 
-def few_sampling_steps(cfg: DictConfig, steps: int = 2) -> DictConfig:
-    """Diffusion models sample in `steps` reverse steps instead of the schedule's 1000, so that
-    tests which only need *some* samples (grids, counts) stay fast; other models are unchanged."""
+def cheap_sampling(cfg: DictConfig, steps: int = 2) -> DictConfig:
+    """For tests that only need *some* samples (grids, counts): diffusion models sample in `steps`
+    reverse steps instead of the schedule's 1000, and autoregressive models (one network pass per
+    pixel and channel) get 8-px images; other models are unchanged."""
     if "sampler" in cfg.model:
         cfg.model.sampler.steps = steps
+    if "pixelcnn" in str(cfg.model.get("network", {}).get("_target_", "")) and "image_size" in cfg.dataset:
+        cfg.dataset.image_size = 8
     return cfg
 
 

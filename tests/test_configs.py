@@ -9,7 +9,7 @@ import pytest
 from genlab.errors import GenlabError
 from genlab.run.listing import collect
 from genlab.run.train import assemble
-from tests.conftest import compose_train, few_sampling_steps
+from tests.conftest import cheap_sampling, compose_train
 from tests.test_data import fake_celeba, fake_mnist
 
 GROUPS = collect(files("genlab.configs"))
@@ -21,7 +21,13 @@ NOT_FAKEABLE = {"cifar10"}  # torchvision checks the md5 of the real archive fil
 def needs_images(model_cfg) -> bool:
     """Convolutional networks (conv AE/VAE nets, DCGAN G/D, the diffusion U-Net) cannot take 2-D points."""
     nets = [model_cfg.get(key) or {} for key in ("net", "generator", "discriminator", "network")]
-    return any(net.get("_target_", "").rsplit(".", 1)[-1].startswith(("conv", "dcgan", "unet")) for net in nets)
+    image_nets = ("conv", "dcgan", "unet", "pixelcnn", "gated_pixelcnn")
+    return any(net.get("_target_", "").rsplit(".", 1)[-1].startswith(image_nets) for net in nets)
+
+
+def grey_only(model_cfg) -> bool:
+    """The gated PixelCNN models one channel (colour ordering is the plain PixelCNN's)."""
+    return (model_cfg.get("network") or {}).get("_target_", "").endswith(".gated_pixelcnn")
 
 
 def needs_labels(model_cfg) -> bool:
@@ -49,7 +55,14 @@ def test_every_group_option_has_a_description():
     assert {"tensorboard", "csv", "none"} <= set(GROUPS["logger"])
 
 
-@pytest.mark.parametrize("dataset", [d for d in DATASETS if d not in NOT_FAKEABLE])
+# every model on the embedded digits and points in the fast suite; on the other datasets in the slow one
+FAST_DATASETS = {"digits", "toy2d"}
+MATRIX_DATASETS = [
+    pytest.param(d, marks=() if d in FAST_DATASETS else pytest.mark.slow) for d in DATASETS if d not in NOT_FAKEABLE
+]
+
+
+@pytest.mark.parametrize("dataset", MATRIX_DATASETS)
 @pytest.mark.parametrize("model", MODELS)
 def test_model_dataset_fast_dev_run(model, dataset, data_dir, tmp_path):
     overrides = [
@@ -63,13 +76,17 @@ def test_model_dataset_fast_dev_run(model, dataset, data_dir, tmp_path):
     ]
     if dataset == "image_folder":
         overrides.append(f"dataset.root={data_dir / 'celeba'}")
-    cfg = few_sampling_steps(compose_train(overrides, tmp_path))
+    cfg = cheap_sampling(compose_train(overrides, tmp_path))
     if needs_labels(cfg.model) and cfg.dataset.get("num_classes") is None:
         with pytest.raises(GenlabError, match="declares no num_classes"):
             assemble(cfg)
         return
     if needs_images(cfg.model) and len(cfg.dataset.shape) != 3:
         with pytest.raises(GenlabError, match=r"for .*toy2d"):
+            assemble(cfg)
+        return
+    if grey_only(cfg.model) and cfg.dataset.get("channels") != 1:
+        with pytest.raises(GenlabError, match="models one channel"):
             assemble(cfg)
         return
     run = assemble(cfg)
@@ -92,6 +109,6 @@ def test_every_model_survives_trainer_debug(model, tmp_path):
     """`trainer=debug` turns on anomaly detection, which vmapped autograd (the contractive
     penalty's batched Jacobian) used to crash on."""
     overrides = [f"model={model}", "trainer=debug", "dataset.image_size=16", "dataset.batch_size=8"]
-    run = assemble(few_sampling_steps(compose_train([*overrides, "callbacks.progress=null", "logger=none"], tmp_path)))
+    run = assemble(cheap_sampling(compose_train([*overrides, "callbacks.progress=null", "logger=none"], tmp_path)))
     run.trainer.fit(run.model, datamodule=run.datamodule)
     assert run.trainer.state.finished and run.trainer.global_step > 0

@@ -19,7 +19,7 @@ from genlab.models.base import (
 )
 from genlab.objectives import regularisers
 from genlab.run.train import assemble, build, train
-from tests.conftest import QUIET, compose_train, few_sampling_steps, fit
+from tests.conftest import QUIET, cheap_sampling, compose_train, fit
 from tests.gan_losses import TermRecorder
 from tests.test_configs import MODELS
 
@@ -28,13 +28,13 @@ SMALL = ["dataset=digits", "dataset.image_size=16"]
 
 @pytest.mark.parametrize("model", MODELS)
 def test_sample_returns_exactly_n_images(model, tmp_path):
-    built = build(few_sampling_steps(compose_train([f"model={model}", *SMALL], tmp_path)).model)
+    built = build(cheap_sampling(compose_train([f"model={model}", *SMALL], tmp_path)).model)
     if not isinstance(built, Samples):
         return
     for n in (1, 7, 64):
         with torch.no_grad():
             images = built.eval().sample(n, torch.Generator().manual_seed(0))
-        assert images.shape == (n, 1, 16, 16), (model, n)
+        assert images.shape == (n, *built.data_shape), (model, n)
         assert images.min() >= 0 and images.max() <= 1
 
 
@@ -47,6 +47,7 @@ def test_sample_returns_exactly_n_images(model, tmp_path):
         ("bigan", {Samples, DecodesLatents, Discriminates, Reconstructs, Encodes}),
         ("classifier", set()),
         ("ddpm", {Samples, ChoosesSampler, ExportsPipeline}),
+        ("pixelcnn", {Samples, HasLikelihood}),
     ],
 )
 def test_families_declare_their_capabilities(model, declared, tmp_path):

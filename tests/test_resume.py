@@ -22,6 +22,7 @@ FAMILIES = {
     "vae": (["model=vae"], 1),  # optimiser steps per batch
     "dcgan": (["model=dcgan", "model.generator.width=8", "model.discriminator.width=8"], 2),
     "ddpm": (["model=ddpm", "model.network.widths=[8,16]", "model.network.groups=4"], 1),
+    "gated_pixelcnn": (["model=gated_pixelcnn", "model.network.width=8", "model.network.layers=2"], 1),
 }
 
 

@@ -1,0 +1,182 @@
+"""Autoregressive image networks: p(x) = ∏ᵢ p(xᵢ | x<ᵢ) in raster order, as logits per pixel.
+
+- `pixelcnn`: van den Oord et al. (2016a). A 7×7 convolution with mask A (a pixel does not see
+  itself), then residual blocks with mask-B 3×3 convolutions (a pixel sees itself in the
+  layers after the first). Stacked masked convolutions leave a *blind spot*: pixels up and to
+  the right of the current one that never enter its receptive field.
+- `gated_pixelcnn`: van den Oord et al. (2016b). A vertical stack (everything above the
+  current row) and a horizontal stack (the current row to the left), joined by a 1×1
+  convolution from vertical to horizontal and gated units tanh(a) ⊙ σ(b); the split removes
+  the blind spot. Residual connections in the horizontal stack.
+
+Colour images order the channels within a pixel as well (R before G before B): channels are
+split into one group per input channel and masks let group j see input groups < j (mask A) or
+≤ j (mask B) at the current pixel. No batch norm: statistics over the batch would leak future
+pixels. The output has `levels` logits per channel (256 for 8-bit images; 1 — a Bernoulli — for
+binarised ones), shaped (B, C, levels, H, W) for `levels` > 1 and (B, C, H, W) otherwise.
+"""
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+
+from genlab.errors import GenlabError
+
+
+def channel_mask(out_channels: int, in_channels: int, colours: int, include_own: bool) -> Tensor:
+    """(out, in) mask at the centre tap: output group j sees input groups < j (or ≤ j)."""
+    out_group = torch.arange(out_channels) * colours // out_channels
+    in_group = torch.arange(in_channels) * colours // in_channels
+    seen = in_group[None, :] <= out_group[:, None] if include_own else in_group[None, :] < out_group[:, None]
+    return seen.float()
+
+
+class MaskedConv2d(nn.Conv2d):
+    """A convolution whose kernel sees only pixels before the centre in raster order (and, at
+    the centre, the colour groups the mask type allows)."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel: int, mask: str, colours: int) -> None:
+        super().__init__(in_channels, out_channels, kernel, padding=kernel // 2)
+        centre = kernel // 2
+        full = torch.zeros(out_channels, in_channels, kernel, kernel)
+        full[:, :, :centre, :] = 1
+        full[:, :, centre, :centre] = 1
+        full[:, :, centre, centre] = channel_mask(out_channels, in_channels, colours, include_own=mask == "B")
+        self.register_buffer("mask", full)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return nn.functional.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
+
+
+class MaskedResidual(nn.Module):
+    def __init__(self, width: int, colours: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.ReLU(),
+            MaskedConv2d(2 * width, width, 1, "B", colours),
+            nn.ReLU(),
+            MaskedConv2d(width, width, 3, "B", colours),
+            nn.ReLU(),
+            MaskedConv2d(width, 2 * width, 1, "B", colours),
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x + self.body(x)
+
+
+class OutputHead(nn.Module):
+    """Masked 1×1 layers to `levels` logits per channel (grouped by channel)."""
+
+    def __init__(self, width: int, channels: int, levels: int) -> None:
+        super().__init__()
+        self.channels, self.levels = channels, levels
+        per = levels if levels > 1 else 1
+        self.net = nn.Sequential(
+            nn.ReLU(),
+            MaskedConv2d(width, width, 1, "B", channels),
+            nn.ReLU(),
+            MaskedConv2d(width, channels * per, 1, "B", channels),
+        )
+
+    def forward(self, h: Tensor) -> Tensor:
+        out = self.net(h)
+        b, _, height, width = out.shape
+        if self.levels == 1:
+            return out
+        # the head's output groups are channel-major: channel c owns a contiguous block of logits
+        return out.view(b, self.channels, self.levels, height, width)
+
+
+class PixelCNN(nn.Module):
+    def __init__(self, channels: int, levels: int, width: int, blocks: int) -> None:
+        super().__init__()
+        self.first = MaskedConv2d(channels, 2 * width, 7, "A", channels)
+        self.blocks = nn.Sequential(*(MaskedResidual(width, channels) for _ in range(blocks)))
+        self.head = OutputHead(2 * width, channels, levels)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.head(self.blocks(self.first(x)))
+
+
+def _down(x: Tensor, rows: int = 1) -> Tensor:
+    """Shift down by `rows` (zeros on top): row r then holds what stood above it."""
+    return nn.functional.pad(x, (0, 0, rows, 0))[:, :, : x.shape[2], :]
+
+
+class GatedLayer(nn.Module):
+    """One gated layer. The vertical stack, a (k//2 + 1) × k convolution, makes row r of its
+    output depend on rows ≤ r; it reaches the horizontal stack only shifted down one row (rows
+    < r), by a 1×1 convolution. The horizontal stack, 1 × (k//2 + 1), sees the current row up
+    to the current column; in the first layer it is shifted right one column so that a pixel
+    never sees itself."""
+
+    def __init__(self, width: int, kernel: int, first: bool, in_channels: int | None = None) -> None:
+        super().__init__()
+        inputs = in_channels or width
+        half = kernel // 2
+        self.first = first
+        self.vertical = nn.Conv2d(inputs, 2 * width, (half + 1, kernel), padding=(half, half))
+        self.horizontal = nn.Conv2d(inputs, 2 * width, (1, half + 1), padding=(0, half))
+        self.link = nn.Conv2d(2 * width, 2 * width, 1)
+        self.out = nn.Conv2d(width, width, 1)
+
+    def forward(self, v: Tensor, h: Tensor) -> tuple[Tensor, Tensor]:
+        height, width = v.shape[2:]
+        v_raw = self.vertical(v)[:, :, :height, :]
+        h_raw = self.horizontal(h)[:, :, :, :width]
+        if self.first:
+            h_raw = nn.functional.pad(h_raw, (1, 0))[:, :, :, :width]
+        h_raw = h_raw + self.link(_down(v_raw))
+        h_out = self.out(_gate(h_raw))
+        return _gate(v_raw), h_out if self.first else h + h_out
+
+
+def _gate(x: Tensor) -> Tensor:
+    a, b = x.chunk(2, dim=1)
+    return torch.tanh(a) * torch.sigmoid(b)
+
+
+class GatedPixelCNN(nn.Module):
+    def __init__(self, channels: int, levels: int, width: int, layers: int, kernel: int = 5) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(
+            [GatedLayer(width, kernel, first=True, in_channels=channels)]
+            + [GatedLayer(width, 3, first=False) for _ in range(layers - 1)]
+        )
+        self.head = nn.Sequential(nn.ReLU(), nn.Conv2d(width, width, 1), nn.ReLU())
+        self.channels, self.levels = channels, levels
+        self.logits = nn.Conv2d(width, channels * levels, 1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        v = h = x
+        for layer in self.layers:
+            v, h = layer(v, h)
+        out = self.logits(self.head(h))
+        if self.levels == 1:
+            return out
+        b, _, height, width = out.shape
+        return out.view(b, self.channels, self.levels, height, width)
+
+
+def _shape(data_shape: Sequence[int], name: str) -> tuple[int, int, int]:
+    if len(data_shape) != 3:
+        raise GenlabError(
+            f"{name} models images, not {list(data_shape)}-shaped points, so it is not for toy2d; pick an image dataset"
+        )
+    return tuple(int(s) for s in data_shape)  # type: ignore[return-value]
+
+
+def pixelcnn(data_shape: Sequence[int], levels: int, width: int = 32, blocks: int = 6) -> PixelCNN:
+    channels, _, _ = _shape(data_shape, "PixelCNN")
+    return PixelCNN(channels, levels, width, blocks)
+
+
+def gated_pixelcnn(data_shape: Sequence[int], levels: int, width: int = 32, layers: int = 6) -> GatedPixelCNN:
+    channels, _, _ = _shape(data_shape, "the gated PixelCNN")
+    if channels != 1:
+        raise GenlabError(
+            f"the gated PixelCNN here models one channel, the dataset has {channels}; use model=pixelcnn "
+            "(colour ordered within each pixel) or dataset.channels=1"
+        )
+    return GatedPixelCNN(channels, levels, width, layers)

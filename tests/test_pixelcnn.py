@@ -1,0 +1,89 @@
+"""PixelCNN: causality is exact (no gradient from any pixel at or after the one predicted, nor
+from later colour channels of that pixel), the plain network has its blind spot and the gated
+one does not, and both learn binarised digits far better than independent pixels."""
+
+import math
+
+import pytest
+import torch
+
+from genlab.nn.pixelcnn import gated_pixelcnn, pixelcnn
+from tests.conftest import fit
+
+ROW, COLUMN = 8, 6
+
+
+def input_gradient(net: torch.nn.Module, channels: int, size: int, channel: int, levels: int) -> torch.Tensor:
+    """|∂ output(channel, ROW, COLUMN) / ∂ input|, shape (C, H, W)."""
+    torch.manual_seed(0)
+    x = torch.randn(1, channels, size, size, requires_grad=True)
+    out = net(x)
+    picked = out[0, channel, :, ROW, COLUMN] if levels > 1 else out[0, channel, ROW, COLUMN]
+    (gradient,) = torch.autograd.grad(picked.sum(), x)
+    return gradient[0].abs()
+
+
+def not_yet_generated(channels: int, size: int, channel: int) -> torch.Tensor:
+    """The inputs the prediction of (channel, ROW, COLUMN) must not see, in raster and colour order."""
+    future = torch.zeros(channels, size, size, dtype=torch.bool)
+    future[:, ROW + 1 :, :] = True
+    future[:, ROW, COLUMN + 1 :] = True
+    future[channel:, ROW, COLUMN] = True
+    return future
+
+
+@pytest.mark.parametrize(
+    ("name", "net", "channels", "levels"),
+    [
+        ("plain", pixelcnn((1, 16, 16), levels=1, width=8, blocks=4), 1, 1),
+        ("gated", gated_pixelcnn((1, 16, 16), levels=1, width=8, layers=6), 1, 1),
+        ("plain-rgb-256", pixelcnn((3, 16, 16), levels=256, width=6, blocks=2), 3, 256),
+    ],
+)
+def test_no_prediction_sees_a_pixel_at_or_after_it(name, net, channels, levels):
+    for channel in range(channels):
+        gradient = input_gradient(net, channels, 16, channel, levels)
+        future = not_yet_generated(channels, 16, channel)
+        assert gradient[future].max() == 0, (name, channel)
+        assert (gradient[:channel, ROW, COLUMN] > 0).all(), "earlier colours of the same pixel are seen"
+
+
+def blind_spots(gradient: torch.Tensor) -> list[int]:
+    """Columns right of the current one that the row above misses though the row above that sees them."""
+    above, two_above = gradient[0, ROW - 1] > 0, gradient[0, ROW - 2] > 0
+    return [c for c in range(COLUMN + 1, gradient.shape[-1]) if two_above[c] and not above[c]]
+
+
+def test_the_plain_network_has_a_blind_spot_and_the_gated_one_none():
+    plain = input_gradient(pixelcnn((1, 16, 16), levels=1, width=8, blocks=4), 1, 16, 0, 1)
+    gated = input_gradient(gated_pixelcnn((1, 16, 16), levels=1, width=8, layers=6), 1, 16, 0, 1)
+    assert blind_spots(plain), "stacked masked convolutions leave pixels up-right unseen"
+    assert blind_spots(gated) == []
+    left = gated[0, ROW, :COLUMN] > 0
+    assert left.all() and (gated[0, ROW - 1, : COLUMN + 6] > 0).all(), "the gated stacks reach the field"
+
+
+def independent_pixels_nll(train: torch.Tensor, val: torch.Tensor) -> float:
+    """Nats per image of the best model with independent Bernoulli pixels (their training means)."""
+    p = (train > 0.5).float().mean(0).clamp(1e-3, 1 - 1e-3)
+    binary = (val > 0.5).float()
+    return -(binary * p.log() + (1 - binary) * (1 - p).log()).flatten(1).sum(1).mean().item()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["pixelcnn", "gated_pixelcnn"])
+def test_pixelcnn_learns_binarised_digits_far_beyond_independent_pixels(model, tmp_path):
+    """Measured after 5 epochs (125 steps) on 16-px digits: 42.2 (plain) and 43.3 (gated) nats
+    per image against 96 for independent pixels."""
+    run = fit([f"model={model}", "dataset.image_size=16", "trainer.max_epochs=5"], tmp_path)
+    dm = run.datamodule
+    train = torch.stack([dm.train_set[i][0] for i in range(len(dm.train_set))])
+    val = torch.stack([dm.val_set[i][0] for i in range(len(dm.val_set))])
+    baseline = independent_pixels_nll(train, val)
+    with torch.no_grad():
+        nll = run.model.negative_log_likelihood(val).mean().item()
+    assert nll < 0.65 * baseline, (nll, baseline)
+    bits = run.model.bits_per_dim(val).mean().item()
+    assert bits == pytest.approx(nll / (256 * math.log(2)), rel=1e-5)
+    samples = run.model.sample(3, torch.Generator().manual_seed(0))
+    assert samples.shape == (3, 1, 16, 16) and set(samples.unique().tolist()) <= {0.0, 1.0}
