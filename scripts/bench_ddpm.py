@@ -18,13 +18,13 @@ import time
 from pathlib import Path
 
 import torch
+from bench_common import best_of, device_of, digits_images, synchronise, training_parser
 from diffusers import DDIMScheduler, DDPMPipeline
 from hydra import compose, initialize_config_module
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from genlab.diffusion.schedule import NoiseSchedule
 from genlab.nn.denoisers import unet
-from genlab.run import resolvers
 from genlab.run.train import assemble
 
 
@@ -52,12 +52,12 @@ def genlab_training(args: argparse.Namespace, output_dir: Path) -> float:
     run = genlab_model(args, output_dir, args.batches)
     start = time.perf_counter()
     run.trainer.fit(run.model, datamodule=run.datamodule)
-    _sync(args.device)
+    synchronise(args.device)
     return args.batches * args.batch_size / (time.perf_counter() - start)
 
 
 def plain_training(args: argparse.Namespace, data: torch.Tensor) -> float:
-    device = _device(args.device)
+    device = device_of(args.device)
     net = unet(tuple(data.shape[1:])).to(device)
     ema = AveragedModel(net, multi_avg_fn=get_ema_multi_avg_fn(0.999), use_buffers=True)
     schedule = NoiseSchedule()
@@ -82,15 +82,15 @@ def plain_training(args: argparse.Namespace, data: torch.Tensor) -> float:
             done += 1
             if done == args.batches:
                 break
-    _sync(args.device)
+    synchronise(args.device)
     return args.batches * args.batch_size / (time.perf_counter() - start)
 
 
 def sampling(args: argparse.Namespace, output_dir: Path) -> dict[str, float]:
     """images/s of genlab's loop and of diffusers' pipeline, same weights and scheduler."""
-    model = genlab_model(args, output_dir, 1).model.to(_device(args.device)).eval()
+    model = genlab_model(args, output_dir, 1).model.to(device_of(args.device)).eval()
     scheduler = DDIMScheduler(**model.schedule.diffusers_config(), clip_sample=False)
-    pipeline = DDPMPipeline(unet=model.denoiser().unet, scheduler=scheduler).to(_device(args.device))
+    pipeline = DDPMPipeline(unet=model.denoiser().unet, scheduler=scheduler).to(device_of(args.device))
     pipeline.set_progress_bar_config(disable=True)
     model.use_sampler("ddim", 2)
     with torch.no_grad():  # warm-up of both, untimed: the first network calls allocate
@@ -102,46 +102,26 @@ def sampling(args: argparse.Namespace, output_dir: Path) -> dict[str, float]:
         start = time.perf_counter()
         with torch.no_grad():
             model.sample(args.samples, torch.Generator().manual_seed(0))
-        _sync(args.device)
+        synchronise(args.device)
         rates[model.sampler_description()] = args.samples / (time.perf_counter() - start)
     start = time.perf_counter()
     pipeline(batch_size=args.samples, num_inference_steps=50, generator=torch.manual_seed(0), output_type="np")
-    _sync(args.device)
+    synchronise(args.device)
     rates["diffusers DDPMPipeline, ddim-50"] = args.samples / (time.perf_counter() - start)
     return rates
 
 
-def _device(name: str) -> torch.device:
-    return torch.device("cuda" if name == "gpu" else "cpu")
-
-
-def _sync(device: str) -> None:
-    if device == "gpu":
-        torch.cuda.synchronize()
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--batches", type=int, default=30)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--image-size", type=int, default=32)
+    parser = training_parser(__doc__)
+    parser.set_defaults(batches=30)
     parser.add_argument("--samples", type=int, default=16)
-    parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu")
     parser.add_argument("--precision", choices=["32-true", "bf16-mixed"], default="32-true")
-    parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
-    resolvers.register()
-
-    from genlab.data.digits import DigitsDataModule
-
-    digits = DigitsDataModule(name="digits", shape=(1, args.image_size, args.image_size), image_size=args.image_size)
-    data = digits.load_tensors()[0]
-    best = {"genlab": 0.0, "plain": 0.0}
+    data = digits_images(args.image_size)
     with tempfile.TemporaryDirectory() as tmp:
-        for repeat in range(args.repeats):
-            torch.manual_seed(repeat)
-            best["plain"] = max(best["plain"], plain_training(args, data))
-            best["genlab"] = max(best["genlab"], genlab_training(args, Path(tmp) / str(repeat)))
+        best = best_of(
+            args.repeats, lambda: plain_training(args, data), lambda out: genlab_training(args, out), Path(tmp)
+        )
         rates = sampling(args, Path(tmp) / "sampling")
     print(f"device={args.device} precision={args.precision} image_size={args.image_size} batch={args.batch_size}")
     print(f"training, plain PyTorch loop: {best['plain']:.1f} images/s")

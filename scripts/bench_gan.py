@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 
 import torch
+from bench_common import best_of, device_of, digits_images, synchronise, training_parser
 from hydra import compose, initialize_config_module
 
 from genlab.nn.gan import dcgan_discriminator, dcgan_generator
 from genlab.objectives.adversarial import OBJECTIVES
-from genlab.run import resolvers
 from genlab.run.train import assemble
 
 
@@ -36,7 +36,7 @@ def genlab_run(args: argparse.Namespace, output_dir: Path) -> float:
         "trainer.enable_progress_bar=false",
         "trainer.enable_model_summary=false",
         "callbacks=minimal",
-        "callbacks.checkpoint=null",
+        "callbacks.last_checkpoint=null",
         "logger=none",
         f"paths.output_dir={output_dir}",
     ]
@@ -45,12 +45,12 @@ def genlab_run(args: argparse.Namespace, output_dir: Path) -> float:
     run = assemble(cfg)
     start = time.perf_counter()
     run.trainer.fit(run.model, datamodule=run.datamodule)
-    _sync(args.device)
+    synchronise(args.device)
     return args.batches * args.batch_size / (time.perf_counter() - start)
 
 
 def plain_run(args: argparse.Namespace, data: torch.Tensor) -> float:
-    device = torch.device("cuda" if args.device == "gpu" else "cpu")
+    device = device_of(args.device)
     shape = tuple(data.shape[1:])
     g, d = dcgan_generator(shape, 100).to(device), dcgan_discriminator(shape).to(device)
     opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
@@ -74,35 +74,15 @@ def plain_run(args: argparse.Namespace, data: torch.Tensor) -> float:
             done += 1
             if done == args.batches:
                 break
-    _sync(args.device)
+    synchronise(args.device)
     return args.batches * args.batch_size / (time.perf_counter() - start)
 
 
-def _sync(device: str) -> None:
-    if device == "gpu":
-        torch.cuda.synchronize()
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--batches", type=int, default=100)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--image-size", type=int, default=32)
-    parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu")
-    parser.add_argument("--repeats", type=int, default=2)
-    args = parser.parse_args()
-    resolvers.register()
-
-    from genlab.data.digits import DigitsDataModule
-
-    digits = DigitsDataModule(name="digits", shape=(1, args.image_size, args.image_size), image_size=args.image_size)
-    data = digits.load_tensors()[0]
-    best = {"genlab": 0.0, "plain": 0.0}
+    args = training_parser(__doc__).parse_args()
+    data = digits_images(args.image_size)
     with tempfile.TemporaryDirectory() as tmp:
-        for repeat in range(args.repeats):
-            torch.manual_seed(repeat)
-            best["plain"] = max(best["plain"], plain_run(args, data))
-            best["genlab"] = max(best["genlab"], genlab_run(args, Path(tmp) / str(repeat)))
+        best = best_of(args.repeats, lambda: plain_run(args, data), lambda out: genlab_run(args, out), Path(tmp))
     print(f"device={args.device} image_size={args.image_size} batch_size={args.batch_size} batches={args.batches}")
     print(f"plain PyTorch loop: {best['plain']:.1f} images/s")
     print(f"genlab (Lightning): {best['genlab']:.1f} images/s")
