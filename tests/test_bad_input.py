@@ -36,7 +36,7 @@ CASES = [
     ("image-folder-missing-root", ["train", "dataset=image_folder", "dataset.root=/nowhere"], "/nowhere"),
     ("unknown-model", ["train", "model=vea"], "did you mean model=vae?"),
     ("unknown-dataset", ["train", "dataset=mnst"], "did you mean dataset=mnist?"),
-    ("unknown-optimizer", ["train", "optimizer=adm"], "choose one of adam, adam_gan"),
+    ("unknown-optimizer", ["train", "optimizer=adm"], "did you mean optimizer=adam? choose one of adam, "),
     ("unknown-experiment", ["train", "experiment=nope"], "experiment=nope is not an option"),
     ("typo-trainer-key", ["train", "trainer.max_epoch=5"], "did you mean trainer.max_epochs?"),
     ("typo-model-key", ["train", "model.latent_dimm=3"], "did you mean model.latent_dim?"),
