@@ -9,6 +9,7 @@ import json
 import pytest
 import torch
 
+from genlab.data.base import first_examples
 from genlab.diffusion.samplers import AncestralSampler, DDIMSampler, DPMSolverSampler, build_sampler
 from genlab.diffusion.schedule import NoiseSchedule
 from genlab.errors import GenlabError
@@ -148,3 +149,23 @@ def test_eval_scores_with_the_chosen_sampler_and_records_it(tmp_path, classifier
     assert report.name == "eval_last_ddim-4.json"
     (record,) = json.loads(report.read_text())["records"]
     assert record["protocol"]["generator"] == "ema (ddim-4)" and record["value"] > 0
+
+
+def test_the_denoising_chain_ends_in_the_samples_and_the_noising_starts_at_the_data(tmp_path):
+    run = fit([*TINY_UNET, "trainer.max_steps=2"], tmp_path)
+    model = run.model.eval()
+    model.use_sampler("ddim", 4)
+    chain = model.denoising_chain(2, 3, torch.Generator().manual_seed(5))
+    assert chain.shape == (6, 1, 16, 16)
+    torch.testing.assert_close(chain[2::3], model.sample(2, torch.Generator().manual_seed(5)))  # last frame = x₀
+    x = first_examples(run.datamodule.val_set, 2)
+    noising = model.forward_noising(x, 4)
+    assert noising.shape == (8, 1, 16, 16)
+    assert (noising[0::4] - x).abs().max() < 0.05, "frame 0 is the image (t = 0 adds noise of std 0.005)"
+    assert abs(noising[3::4].mean().item() - 0.5) < 0.1, "the last frame is noise around 0.5 in [0, 1]"
+    ckpt = tmp_path / "checkpoints" / "last.ckpt"
+    for mode, name in (("chain", "last_chain_ddim-4_n8_seed0.png"), ("noising", "last_noising_n8_seed0.png")):
+        out = sample(
+            compose_command("sample", [f"ckpt={ckpt}", "n=8", f"mode={mode}", "frames=4", "sampler=ddim", "steps=4"])
+        )
+        assert out.name == name and out.is_file()

@@ -16,6 +16,7 @@ from genlab.models.base import (
     HasLikelihood,
     Reconstructs,
     Samples,
+    ShowsDenoising,
 )
 from genlab.objectives import regularisers
 from genlab.run.train import assemble, build, train
@@ -46,14 +47,14 @@ def test_sample_returns_exactly_n_images(model, tmp_path):
         ("dcgan", {Samples, DecodesLatents, Discriminates}),
         ("bigan", {Samples, DecodesLatents, Discriminates, Reconstructs, Encodes}),
         ("classifier", set()),
-        ("ddpm", {Samples, ChoosesSampler, ExportsPipeline}),
+        ("ddpm", {Samples, ChoosesSampler, ShowsDenoising, ExportsPipeline}),
         ("pixelcnn", {Samples, HasLikelihood}),
     ],
 )
 def test_families_declare_their_capabilities(model, declared, tmp_path):
     built = build(compose_train([f"model={model}", *SMALL], tmp_path).model)
     everything = {Samples, DecodesLatents, Reconstructs, Encodes, HasLikelihood, Discriminates}
-    everything |= {ChoosesSampler, ExportsPipeline}
+    everything |= {ChoosesSampler, ShowsDenoising, ExportsPipeline}
     assert {c for c in everything if isinstance(built, c)} == declared
 
 

@@ -56,16 +56,23 @@ class Sampler:
         shape: tuple[int, ...],
         generator: torch.Generator | None = None,
         device: torch.device | str = "cpu",
+        frames: int = 1,
     ) -> Tensor:
-        """x₀ drawn by the reverse process, in the network's data scale ([-1, 1] for images)."""
+        """x₀ drawn by the reverse process, in the network's data scale ([-1, 1] for images).
+        With `frames` > 1, the chain x_T → x₀ at `frames` evenly spaced steps instead, stacked as
+        (frames, *shape): x_T first, x₀ last — the lecture's denoising picture."""
         scheduler = self.scheduler(schedule)
         x = torch.randn(shape, generator=generator).to(device)
         x = x * scheduler.init_noise_sigma
-        for t in scheduler.timesteps:
+        keep = {round(i * len(scheduler.timesteps) / (frames - 1)) for i in range(frames)} if frames > 1 else set()
+        chain = [x] if 0 in keep else []
+        for index, t in enumerate(scheduler.timesteps, start=1):
             timestep = torch.full((shape[0],), int(t), device=device, dtype=torch.long)
             prediction = denoise(scheduler.scale_model_input(x, t), timestep)
             x = scheduler.step(prediction, t, x, **self.step_kwargs(generator)).prev_sample
-        return x
+            if index in keep:
+                chain.append(x)
+        return torch.stack(chain) if frames > 1 else x
 
     def describe(self, schedule: NoiseSchedule) -> str:
         return f"{self.name}-{self.steps or schedule.timesteps}"

@@ -54,6 +54,19 @@ class ChoosesSampler(ABC):
         """The sampler and its steps (`ddim-50`), recorded in file names and beside scores."""
 
 
+class ShowsDenoising(ABC):
+    """Pictures of the diffusion process: the reverse chain from noise to samples and the
+    forward noising of real images, at `frames` evenly spaced steps."""
+
+    @abstractmethod
+    def denoising_chain(self, n: int, frames: int, generator: torch.Generator | None = None) -> Tensor:
+        """(n · frames) images in [0, 1], one chain x_T → x₀ per row."""
+
+    @abstractmethod
+    def forward_noising(self, x: Tensor, frames: int) -> Tensor:
+        """(len(x) · frames) images in [0, 1], one row per image: x₀ → x_T under q(x_t | x₀)."""
+
+
 class ExportsPipeline(ABC):
     """Writes itself as a folder another library loads (`genlab export format=diffusers`)."""
 

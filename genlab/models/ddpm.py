@@ -19,14 +19,21 @@ from torch import Tensor, nn
 from genlab.diffusion.samplers import Sampler, build_sampler
 from genlab.diffusion.schedule import NoiseSchedule
 from genlab.errors import GenlabError
-from genlab.models.base import ChoosesSampler, ExportsPipeline, GenerativeModule, OptimizerFactory, Samples
+from genlab.models.base import (
+    ChoosesSampler,
+    ExportsPipeline,
+    GenerativeModule,
+    OptimizerFactory,
+    Samples,
+    ShowsDenoising,
+)
 from genlab.models.ema import moving_average
 from genlab.nn.denoisers import UNetDenoiser
 
 NetworkFactory = Callable[[Sequence[int]], nn.Module]
 
 
-class DDPM(GenerativeModule, Samples, ChoosesSampler, ExportsPipeline):
+class DDPM(GenerativeModule, Samples, ChoosesSampler, ShowsDenoising, ExportsPipeline):
     def __init__(
         self,
         name: str,
@@ -100,14 +107,29 @@ class DDPM(GenerativeModule, Samples, ChoosesSampler, ExportsPipeline):
         return self.sampler.describe(self.schedule)
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        return self.from_model_scale(self._reverse(n, 1, generator))
+
+    def _reverse(self, n: int, frames: int, generator: torch.Generator | None) -> Tensor:
         network = self.denoiser()
         was_training = network.training
         network.eval()
         try:
-            x = self.sampler.sample(network, self.schedule, (n, *self.data_shape), generator, self.device)
+            shape = (n, *self.data_shape)
+            return self.sampler.sample(network, self.schedule, shape, generator, self.device, frames=frames)
         finally:
             network.train(was_training)
-        return self.from_model_scale(x)
+
+    def denoising_chain(self, n: int, frames: int, generator: torch.Generator | None = None) -> Tensor:
+        chain = self._reverse(n, frames, generator)  # (frames, n, ...)
+        return self.from_model_scale(chain.transpose(0, 1).flatten(0, 1))
+
+    @torch.no_grad()
+    def forward_noising(self, x: Tensor, frames: int) -> Tensor:
+        x0 = self.to_model_scale(x.to(self.device))
+        noise = torch.randn(x0.shape, generator=torch.Generator().manual_seed(0)).to(x0.device)
+        steps = torch.linspace(0, self.schedule.timesteps - 1, frames).round().long()
+        chain = torch.stack([self.schedule.add_noise(x0, noise, t.expand(len(x0))) for t in steps])
+        return self.from_model_scale(chain.transpose(0, 1).flatten(0, 1))
 
     def export(self, out: Path, fmt: str) -> None:
         """A diffusers `DDPMPipeline` folder: the sampling weights' UNet and this model's schedule,

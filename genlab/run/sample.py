@@ -21,7 +21,7 @@ from genlab.analysis.interpolation import interpolation_grid
 from genlab.checkpoint import derived_path, read_checkpoint, rebuild_datamodule, rebuild_model
 from genlab.data.base import first_examples
 from genlab.errors import GenlabError
-from genlab.models.base import DecodesLatents, Reconstructs, Samples, require
+from genlab.models.base import DecodesLatents, Reconstructs, Samples, ShowsDenoising, require
 from genlab.run.choices import choose_sampler
 from genlab.run.launch import run_app
 from genlab.run.user_errors import exit_on_user_error
@@ -54,7 +54,24 @@ def prior_images(model, cfg: DictConfig) -> tuple[str, Tensor, int]:
         z = interpolation_grid(endpoints, steps, cfg.interpolation)
         images = model.decode(z, model.grid_labels(len(z), per_row=steps))  # each walk keeps one category
         return f"interpolation-{cfg.interpolation}{psi}", images, steps
-    raise GenlabError(f"mode={cfg.mode} is unknown; use grid or interpolate")
+    raise GenlabError(f"mode={cfg.mode} is unknown; use grid or interpolate (diffusion models: chain, noising)")
+
+
+def diffusion_pictures(model, cfg: DictConfig, checkpoint: dict) -> tuple[str, Tensor, int]:
+    """mode=chain: rows of x_T → x₀ from noise; mode=noising: rows of real images x₀ → x_T."""
+    require(model, ShowsDenoising, f"pictures of the diffusion process (mode={cfg.mode})")
+    if cfg.frames < 2:
+        raise GenlabError(f"frames={cfg.frames}: a chain needs at least 2 frames (x_T and x₀)")
+    rows = max(1, cfg.n // cfg.frames)
+    if cfg.mode == "chain":
+        tag = choose_sampler(model, cfg.sampler, cfg.steps)
+        return (
+            f"chain{tag}",
+            model.denoising_chain(rows, cfg.frames, torch.Generator().manual_seed(cfg.seed)),
+            cfg.frames,
+        )
+    x = first_examples(rebuild_datamodule(checkpoint, "validate").val_set, rows)
+    return "noising", model.forward_noising(x, cfg.frames), cfg.frames
 
 
 def sample(cfg: DictConfig) -> Path:
@@ -68,7 +85,9 @@ def sample(cfg: DictConfig) -> Path:
     if len(model.data_shape) != 3:
         raise GenlabError(f"model '{model.model_name}' works on {list(model.data_shape)}-shaped points, not images")
     with torch.no_grad():
-        if isinstance(model, Samples):
+        if cfg.mode in ("chain", "noising"):
+            kind, images, nrow = diffusion_pictures(model, cfg, checkpoint)
+        elif isinstance(model, Samples):
             kind, images, nrow = prior_images(model, cfg)
         elif isinstance(model, Reconstructs):
             kind, nrow = "reconstructions", cfg.nrow or math.ceil(math.sqrt(2 * cfg.n))
