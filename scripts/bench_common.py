@@ -2,12 +2,15 @@
 best-of-N alternation of the plain loop and genlab, and device helpers."""
 
 import argparse
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import torch
+from hydra import compose, initialize_config_module
 
 from genlab.run import resolvers
+from genlab.run.train import Run, assemble
 
 
 def training_parser(description: str) -> argparse.ArgumentParser:
@@ -36,6 +39,36 @@ def best_of(repeats: int, plain: Callable[[], float], genlab: Callable[[Path], f
         best["plain"] = max(best["plain"], plain())
         best["genlab"] = max(best["genlab"], genlab(tmp / str(repeat)))
     return best
+
+
+def quiet_run(args: argparse.Namespace, output_dir: Path, model: str, steps: int, extra: list[str]) -> Run:
+    """A genlab run of `model` on the digits for `steps` optimiser steps, with validation, the
+    progress bar, the model summary and loggers off, so its time is the training step's."""
+    overrides = [
+        f"model={model}",
+        f"dataset.image_size={args.image_size}",
+        f"dataset.batch_size={args.batch_size}",
+        f"trainer.accelerator={args.device}",
+        f"trainer.max_steps={steps}",
+        "trainer.max_epochs=-1",
+        "+trainer.limit_val_batches=0",
+        "trainer.enable_progress_bar=false",
+        "trainer.enable_model_summary=false",
+        "callbacks=minimal",
+        "logger=none",
+        f"paths.output_dir={output_dir}",
+        *extra,
+    ]
+    with initialize_config_module("genlab.configs", version_base="1.3"):
+        return assemble(compose("train", overrides=overrides))
+
+
+def timed_fit(run: Run, args: argparse.Namespace) -> float:
+    """images/s of `run.trainer.fit` over `args.batches` batches."""
+    start = time.perf_counter()
+    run.trainer.fit(run.model, datamodule=run.datamodule)
+    synchronise(args.device)
+    return args.batches * args.batch_size / (time.perf_counter() - start)
 
 
 def device_of(name: str) -> torch.device:

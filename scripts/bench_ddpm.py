@@ -18,42 +18,20 @@ import time
 from pathlib import Path
 
 import torch
-from bench_common import best_of, device_of, digits_images, synchronise, training_parser
+from bench_common import Run, best_of, device_of, digits_images, quiet_run, synchronise, timed_fit, training_parser
 from diffusers import DDIMScheduler, DDPMPipeline
-from hydra import compose, initialize_config_module
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from genlab.diffusion.schedule import NoiseSchedule
 from genlab.nn.denoisers import unet
-from genlab.run.train import assemble
 
 
-def genlab_model(args: argparse.Namespace, output_dir: Path, batches: int):
-    overrides = [
-        "model=ddpm",
-        f"dataset.image_size={args.image_size}",
-        f"dataset.batch_size={args.batch_size}",
-        f"trainer.accelerator={args.device}",
-        f"trainer.max_steps={batches}",
-        "trainer.max_epochs=-1",
-        f"trainer.precision={args.precision}",
-        "+trainer.limit_val_batches=0",
-        "trainer.enable_progress_bar=false",
-        "trainer.enable_model_summary=false",
-        "callbacks=minimal",
-        "logger=none",
-        f"paths.output_dir={output_dir}",
-    ]
-    with initialize_config_module("genlab.configs", version_base="1.3"):
-        return assemble(compose("train", overrides=overrides))
+def genlab_model(args: argparse.Namespace, output_dir: Path, batches: int) -> Run:
+    return quiet_run(args, output_dir, "ddpm", batches, [f"trainer.precision={args.precision}"])
 
 
 def genlab_training(args: argparse.Namespace, output_dir: Path) -> float:
-    run = genlab_model(args, output_dir, args.batches)
-    start = time.perf_counter()
-    run.trainer.fit(run.model, datamodule=run.datamodule)
-    synchronise(args.device)
-    return args.batches * args.batch_size / (time.perf_counter() - start)
+    return timed_fit(genlab_model(args, output_dir, args.batches), args)
 
 
 def plain_training(args: argparse.Namespace, data: torch.Tensor) -> float:

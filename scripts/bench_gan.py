@@ -15,38 +15,16 @@ import time
 from pathlib import Path
 
 import torch
-from bench_common import best_of, device_of, digits_images, synchronise, training_parser
-from hydra import compose, initialize_config_module
+from bench_common import best_of, device_of, digits_images, quiet_run, synchronise, timed_fit, training_parser
 
 from genlab.nn.gan import dcgan_discriminator, dcgan_generator
 from genlab.objectives.adversarial import OBJECTIVES
-from genlab.run.train import assemble
 
 
 def genlab_run(args: argparse.Namespace, output_dir: Path) -> float:
-    overrides = [
-        "model=dcgan",
-        f"dataset.image_size={args.image_size}",
-        f"dataset.batch_size={args.batch_size}",
-        f"trainer.accelerator={args.device}",
-        f"trainer.max_steps={2 * args.batches}",  # a D and a G step per batch
-        "trainer.max_epochs=-1",
-        "+trainer.limit_val_batches=0",
-        "+trainer.enable_checkpointing=false",
-        "trainer.enable_progress_bar=false",
-        "trainer.enable_model_summary=false",
-        "callbacks=minimal",
-        "callbacks.last_checkpoint=null",
-        "logger=none",
-        f"paths.output_dir={output_dir}",
-    ]
-    with initialize_config_module("genlab.configs", version_base="1.3"):
-        cfg = compose("train", overrides=overrides)
-    run = assemble(cfg)
-    start = time.perf_counter()
-    run.trainer.fit(run.model, datamodule=run.datamodule)
-    synchronise(args.device)
-    return args.batches * args.batch_size / (time.perf_counter() - start)
+    extra = ["+trainer.enable_checkpointing=false", "callbacks.last_checkpoint=null"]
+    # manual optimisation counts a D and a G step per batch
+    return timed_fit(quiet_run(args, output_dir, "dcgan", 2 * args.batches, extra), args)
 
 
 def plain_run(args: argparse.Namespace, data: torch.Tensor) -> float:

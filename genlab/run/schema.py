@@ -84,7 +84,10 @@ class TrainConfig(Open):
 
 
 def _as_override(value: Any) -> str:
-    return "null" if value is None else str(value).replace("'", "") if isinstance(value, list | tuple) else str(value)
+    """The value as a user would type it: null, 5, abc, [0.9,1.5]."""
+    if value is None:
+        return "null"
+    return str(value).replace("'", "").replace(" ", "") if isinstance(value, list | tuple) else str(value)
 
 
 def _fix_for(schema: type[BaseModel], loc: tuple[Any, ...]) -> tuple[str, str | None]:
