@@ -11,6 +11,7 @@ from genlab.nn.pixelcnn import gated_pixelcnn, pixelcnn
 from tests.conftest import fit
 
 ROW, COLUMN = 8, 6
+torch.manual_seed(0)  # the networks below are built at collection: fixed weights, whatever ran before
 
 
 def input_gradient(net: torch.nn.Module, channels: int, size: int, channel: int, levels: int) -> torch.Tensor:
