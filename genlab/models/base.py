@@ -27,6 +27,13 @@ from genlab.objectives.reconstruction import output_to_image, reconstruction_nll
 OptimizerFactory = Callable[[Iterable[torch.nn.Parameter]], Optimizer]
 
 
+def category_rows(n: int, categories: int, per_row: int | None = None) -> Tensor:
+    """Labels for a grid of `n` pictures, one category per row of `per_row` (default
+    `n // categories`, so each category gets a row); categories repeat when rows outnumber them."""
+    per_row = per_row or max(1, n // categories)
+    return (torch.arange(n) // per_row) % categories
+
+
 class Samples(ABC):
     """Draws new examples from the learned distribution."""
 
@@ -67,6 +74,19 @@ class ShowsDenoising(ABC):
         """(len(x) · frames) images in [0, 1], one row per image: x₀ → x_T under q(x_t | x₀)."""
 
 
+class Guided(ABC):
+    """Samples under a guidance scale that can be chosen at sampling time (classifier-free
+    guidance): `genlab sample guidance=3`, `genlab eval guidance=0,1,3` for the FID trade-off."""
+
+    @abstractmethod
+    def use_guidance(self, scale: float) -> None:
+        """Sample with guidance scale `scale` from now on, or refuse in one line."""
+
+    @abstractmethod
+    def guidance_description(self) -> str:
+        """The scale in file names and beside scores (`cfg3`); "" for an unconditional model."""
+
+
 class ExportsPipeline(ABC):
     """Writes itself as a folder another library loads (`genlab export format=diffusers`)."""
 
@@ -95,10 +115,7 @@ class DecodesLatents(ABC):
         """Labels for a grid of `n` images with one category per row of `per_row` images (default
         `n // categories`, so each category gets a row); categories repeat when rows outnumber them.
         None for unconditional models."""
-        if self.categories is None:
-            return None
-        per_row = per_row or max(1, n // self.categories)
-        return (torch.arange(n) // per_row) % self.categories
+        return None if self.categories is None else category_rows(n, self.categories, per_row)
 
 
 class Reconstructs(ABC):

@@ -4,8 +4,10 @@ Training is Algorithm 1: draw t ~ U{1…T} and ε ~ N(0, I), noise the data in c
 (x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε) and regress the network's output on ε — L_simple, the MSE the
 paper trains with (`schedule.prediction=v_prediction` regresses on v instead). Sampling is
 Algorithm 2 or a faster sampler: the network is asked at each of the sampler's steps. The
-schedule (`NoiseSchedule`), the sampler (`model/sampler=ddpm|ddim|dpm`) and the network
-(`model/network=unet|mlp`) are separate parts chosen in YAML; this module only joins them.
+schedule (`NoiseSchedule`), the sampler (`model/sampler=ddpm|ddim|dpm`), the network
+(`model/network=unet|mlp`) and what it is told besides (x_t, t) (`model/guidance=none|
+classifier_free`: class labels with classifier-free guidance) are separate parts chosen in
+YAML; this module only joins them.
 Images are modelled in [-1, 1]; samples come back in [0, 1]. With `ema_decay` set, samples
 come from the moving average of the network (the shared EMA), as the paper's do.
 """
@@ -16,6 +18,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
+from genlab.diffusion.guidance import Unguided
 from genlab.diffusion.samplers import Sampler, build_sampler
 from genlab.diffusion.schedule import NoiseSchedule
 from genlab.errors import GenlabError
@@ -23,6 +26,7 @@ from genlab.models.base import (
     ChoosesSampler,
     ExportsPipeline,
     GenerativeModule,
+    Guided,
     OptimizerFactory,
     Samples,
     ShowsDenoising,
@@ -30,10 +34,10 @@ from genlab.models.base import (
 from genlab.models.ema import moving_average
 from genlab.nn.denoisers import UNetDenoiser
 
-NetworkFactory = Callable[[Sequence[int]], nn.Module]
+NetworkFactory = Callable[..., nn.Module]  # (data_shape, classes=label embeddings or None) → network
 
 
-class DDPM(GenerativeModule, Samples, ChoosesSampler, ShowsDenoising, ExportsPipeline):
+class DDPM(GenerativeModule, Samples, ChoosesSampler, Guided, ShowsDenoising, ExportsPipeline):
     def __init__(
         self,
         name: str,
@@ -41,13 +45,15 @@ class DDPM(GenerativeModule, Samples, ChoosesSampler, ShowsDenoising, ExportsPip
         network: NetworkFactory,
         schedule: NoiseSchedule,
         sampler: Sampler,
+        guidance: Unguided | None = None,
         ema_decay: float | None = 0.999,
         grad_clip: float | None = 1.0,
         optimizer: OptimizerFactory | None = None,
     ) -> None:
         super().__init__(name, data_shape, optimizer)
         self.grad_clip = grad_clip
-        self.network = network(self.data_shape)
+        self.guidance = guidance or Unguided()
+        self.network = network(self.data_shape, classes=self.guidance.embeddings)
         self.network_ema = moving_average(self.network, ema_decay)
         self.schedule = schedule
         self.sampler = sampler
@@ -58,7 +64,7 @@ class DDPM(GenerativeModule, Samples, ChoosesSampler, ShowsDenoising, ExportsPip
     def from_model_scale(self, x: Tensor) -> Tensor:
         return ((x + 1) / 2).clamp(0, 1) if self.images else x
 
-    def denoising_loss(self, x: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    def denoising_loss(self, x: Tensor, labels: Tensor, generator: torch.Generator | None = None) -> Tensor:
         x0 = self.to_model_scale(x)
         if generator is None:
             t = self.schedule.sample_timesteps(len(x0), x0.device)
@@ -66,11 +72,11 @@ class DDPM(GenerativeModule, Samples, ChoosesSampler, ShowsDenoising, ExportsPip
         else:  # validation: the same t and ε every epoch, so val/loss curves are comparable
             t = torch.randint(0, self.schedule.timesteps, (len(x0),), generator=generator).to(x0.device)
             noise = torch.randn(x0.shape, generator=generator).to(x0.device)
-        prediction = self.network(self.schedule.add_noise(x0, noise, t), t)
+        prediction = self.guidance.conditioned(self.network, labels)(self.schedule.add_noise(x0, noise, t), t)
         return nn.functional.mse_loss(prediction, self.schedule.target(x0, noise, t))
 
     def training_step(self, batch: Sequence[Tensor], batch_idx: int) -> Tensor:
-        loss = self.denoising_loss(batch[0])
+        loss = self.denoising_loss(batch[0], self.guidance.training_labels(batch[1]))
         self.log_terms("train", {"loss": loss})
         return loss
 
@@ -90,12 +96,12 @@ class DDPM(GenerativeModule, Samples, ChoosesSampler, ShowsDenoising, ExportsPip
 
     def validation_step(self, batch: Sequence[Tensor], batch_idx: int) -> None:
         generator = torch.Generator().manual_seed(batch_idx)
-        self.log_terms("val", {"loss": self.denoising_loss(batch[0], generator)})
+        self.log_terms("val", {"loss": self.denoising_loss(batch[0], batch[1], generator)})
 
     def sampling_network(self) -> str:
-        """Which weights and which sampler: `ema (ddim-50)`; scores with different samplers differ."""
+        """Which weights, sampler and guidance: `ema (ddim-50, cfg3)`; their scores differ."""
         weights = "ema" if self.network_ema is not None else "model"
-        return f"{weights} ({self.sampler_description()})"
+        return f"{weights} ({', '.join(filter(None, [self.sampler_description(), self.guidance_description()]))})"
 
     def denoiser(self) -> nn.Module:
         return self.network_ema.module if self.network_ema is not None else self.network
@@ -106,6 +112,17 @@ class DDPM(GenerativeModule, Samples, ChoosesSampler, ShowsDenoising, ExportsPip
     def sampler_description(self) -> str:
         return self.sampler.describe(self.schedule)
 
+    def use_guidance(self, scale: float) -> None:
+        self.guidance.use_scale(scale)
+
+    def guidance_description(self) -> str:
+        return self.guidance.describe()
+
+    def grid_nrow(self, n: int) -> int | None:
+        """One class per row for a class-conditional model (None: the caller's default)."""
+        categories = self.guidance.categories
+        return None if categories is None else max(1, n // categories)
+
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         return self.from_model_scale(self._reverse(n, 1, generator))
 
@@ -114,8 +131,9 @@ class DDPM(GenerativeModule, Samples, ChoosesSampler, ShowsDenoising, ExportsPip
         was_training = network.training
         network.eval()
         try:
+            denoise = self.guidance.guided(network, self.guidance.sampling_labels(n, self.device))
             shape = (n, *self.data_shape)
-            return self.sampler.sample(network, self.schedule, shape, generator, self.device, frames=frames)
+            return self.sampler.sample(denoise, self.schedule, shape, generator, self.device, frames=frames)
         finally:
             network.train(was_training)
 
@@ -139,6 +157,11 @@ class DDPM(GenerativeModule, Samples, ChoosesSampler, ShowsDenoising, ExportsPip
         if fmt != "diffusers":
             raise GenlabError(f"format={fmt}: a DDPM exports as format=diffusers")
         network = self.denoiser()
+        if self.guidance.categories is not None:
+            raise GenlabError(
+                f"model '{self.model_name}' is class-conditional and diffusers' DDPMPipeline samples without "
+                "labels, so it does not export; sample it with genlab sample guidance=…"
+            )
         if not isinstance(network, UNetDenoiser):
             raise GenlabError(
                 f"model '{self.model_name}' denoises with {type(network).__name__}; diffusers pipelines load a "

@@ -17,14 +17,15 @@ from genlab.errors import GenlabError
 
 
 class UNetDenoiser(nn.Module):
-    """diffusers' UNet behind genlab's (x_t, t) → Tensor interface; `.unet` is what is exported."""
+    """diffusers' UNet behind genlab's (x_t, t[, labels]) → Tensor interface; `.unet` is what is
+    exported. Labels index the UNet's class embedding, added to its time embedding."""
 
     def __init__(self, unet: UNet2DModel) -> None:
         super().__init__()
         self.unet = unet
 
-    def forward(self, x: Tensor, t: Tensor) -> Tensor:
-        return self.unet(x, t).sample
+    def forward(self, x: Tensor, t: Tensor, labels: Tensor | None = None) -> Tensor:
+        return self.unet(x, t, class_labels=labels).sample
 
 
 def unet(
@@ -33,8 +34,10 @@ def unet(
     layers_per_block: int = 1,
     attention_resolution: int | None = 8,
     groups: int = 8,
+    classes: int | None = None,
 ) -> UNetDenoiser:
-    """A U-Net with one level per entry of `widths` (each level halves the side, but the last)."""
+    """A U-Net with one level per entry of `widths` (each level halves the side, but the last),
+    and `classes` label embeddings when the model conditions on labels."""
     if len(data_shape) != 3:
         raise GenlabError(
             f"the U-Net takes images, not {list(data_shape)}-shaped points; use model/network=mlp for points "
@@ -59,6 +62,7 @@ def unet(
             up_block_types=tuple("AttnUpBlock2D" if a else "UpBlock2D" for a in reversed(attends)),
             norm_num_groups=groups,
             attention_head_dim=None if not any(attends) else 8,
+            num_class_embeds=classes,
         )
     )
 
@@ -86,7 +90,11 @@ class MLPDenoiser(nn.Module):
         return self.net(torch.cat([x, sinusoidal_embedding(t, self.embedding)], dim=1))
 
 
-def time_mlp(data_shape: Sequence[int], width: int = 128, depth: int = 3, embedding: int = 32) -> MLPDenoiser:
+def time_mlp(
+    data_shape: Sequence[int], width: int = 128, depth: int = 3, embedding: int = 32, classes: int | None = None
+) -> MLPDenoiser:
+    if classes is not None:
+        raise GenlabError("the MLP denoiser is unconditional; use model/guidance=none with model/network=mlp")
     if len(data_shape) != 1:
         raise GenlabError(f"the MLP denoiser takes points, not {list(data_shape)}-shaped data; use model/network=unet")
     return MLPDenoiser(int(data_shape[0]), width, depth, embedding)

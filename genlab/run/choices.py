@@ -1,16 +1,23 @@
 """Choices `genlab sample` and `genlab eval` apply to a rebuilt model before it samples."""
 
-from genlab.models.base import ChoosesSampler, GenerativeModule, require
+from genlab.models.base import ChoosesSampler, GenerativeModule, Guided, require
 
 
-def choose_sampler(model: GenerativeModule, sampler: str | None, steps: int | None) -> str:
-    """Apply `sampler=`/`steps=` to a model that samples by a reverse process, and return the
-    file-name tag of what it will use (`_ddim-50`); "" for other models. `sampler=` on a model
-    without that capability is refused; `steps=` alone means something else there (interpolation)."""
+def choose_sampler(
+    model: GenerativeModule, sampler: str | None, steps: int | None, guidance: float | None = None
+) -> str:
+    """Apply `sampler=`/`steps=`/`guidance=` to a model that samples by a reverse process, and
+    return the file-name tag of what it will use (`_ddim-50`, `_ddim-50_cfg3`); "" for other
+    models. `sampler=` or `guidance=` on a model without that capability is refused; `steps=`
+    alone means something else there (interpolation)."""
+    if guidance is not None:
+        require(model, Guided, f"samples drawn with guidance={guidance:g}")
+        model.use_guidance(guidance)
     if not isinstance(model, ChoosesSampler):
         if sampler:
             require(model, ChoosesSampler, f"samples drawn by sampler={sampler}")
         return ""
     if sampler or steps:
         model.use_sampler(sampler, steps)
-    return f"_{model.sampler_description()}"
+    guided = model.guidance_description() if isinstance(model, Guided) else ""
+    return f"_{model.sampler_description()}" + (f"_{guided}" if guided else "")

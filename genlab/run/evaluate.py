@@ -44,7 +44,7 @@ def evaluate(cfg: DictConfig) -> Path:
     ckpt = Path(cfg.ckpt).expanduser()
     checkpoint = read_checkpoint(ckpt, trust=cfg.trust_config)
     model = rebuild_model(checkpoint)
-    sampler_tag = choose_sampler(model, cfg.sampler, cfg.steps)  # scores of two samplers are two reports
+    sampler_tag = choose_sampler(model, cfg.sampler, cfg.steps, cfg.guidance)  # scores of two samplers are two reports
     if cfg.split not in ("train", "val"):
         raise GenlabError(f"split={cfg.split!r}: use train or val (the dataset's splits as genlab train used them)")
     datamodule = rebuild_datamodule(checkpoint)

@@ -19,6 +19,7 @@ from hydra.errors import HydraException, MissingConfigException, OverrideParseEx
 from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
+from genlab.run import resolvers
 from genlab.run.user_errors import EXIT_USER_ERROR
 
 UNWRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC)
@@ -63,6 +64,7 @@ def run_app(app: Callable[[], Any], args: list[str]) -> int:
     """Run a `@hydra.main` app on `args`; Hydra's and the file system's refusals become one line."""
     sys.argv = [sys.argv[0], *args]
     os.environ["HYDRA_FULL_ERROR"] = "1"
+    resolvers.register()
     try:
         app()
     except (HydraException, OmegaConfBaseException) as exc:

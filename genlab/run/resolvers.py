@@ -2,6 +2,7 @@
 
 import os
 from datetime import datetime
+from pathlib import Path
 
 from omegaconf import OmegaConf
 
@@ -11,5 +12,14 @@ def run_stamp() -> str:
     return f"{datetime.now():%Y-%m-%d_%H-%M-%S.%f}_p{os.getpid()}"
 
 
+def beside_checkpoint(ckpt: str | None, folder: str) -> str:
+    """The folder where `genlab sample`/`eval` write what they make from `ckpt` (`<run>/<folder>`):
+    their `-m` sweeps keep Hydra's `multirun.yaml` there, not in the working directory."""
+    from genlab.checkpoint import derived_path
+
+    return "." if ckpt is None else str(derived_path(Path(ckpt).expanduser(), folder, "-").parent)
+
+
 def register() -> None:
     OmegaConf.register_new_resolver("genlab_stamp", run_stamp, use_cache=True, replace=True)
+    OmegaConf.register_new_resolver("genlab_beside", beside_checkpoint, replace=True)

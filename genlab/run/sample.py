@@ -37,7 +37,8 @@ def prior_images(model, cfg: DictConfig) -> tuple[str, Tensor, int]:
     generator = torch.Generator().manual_seed(cfg.seed)
     grid_nrow = cfg.nrow or model.grid_nrow(cfg.n) or math.ceil(math.sqrt(cfg.n))
     if cfg.mode == "grid" and cfg.truncation == 1:
-        return f"samples{choose_sampler(model, cfg.sampler, cfg.steps)}", model.sample(cfg.n, generator), grid_nrow
+        tag = choose_sampler(model, cfg.sampler, cfg.steps, cfg.guidance)
+        return f"samples{tag}", model.sample(cfg.n, generator), grid_nrow
     require(model, DecodesLatents, f"samples from chosen codes (mode={cfg.mode}, truncation={cfg.truncation})")
     psi = "" if cfg.truncation == 1 else f"_psi{cfg.truncation:g}"
     if cfg.mode == "grid":
@@ -64,7 +65,7 @@ def diffusion_pictures(model, cfg: DictConfig, checkpoint: dict) -> tuple[str, T
         raise GenlabError(f"frames={cfg.frames}: a chain needs at least 2 frames (x_T and x₀)")
     rows = max(1, cfg.n // cfg.frames)
     if cfg.mode == "chain":
-        tag = choose_sampler(model, cfg.sampler, cfg.steps)
+        tag = choose_sampler(model, cfg.sampler, cfg.steps, cfg.guidance)
         return (
             f"chain{tag}",
             model.denoising_chain(rows, cfg.frames, torch.Generator().manual_seed(cfg.seed)),
