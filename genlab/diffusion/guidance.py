@@ -1,13 +1,15 @@
-"""What a diffusion model's denoiser is told besides (x_t, t): one strategy object per kind,
-chosen in YAML (`model/guidance=none|classifier_free`), so the DDPM module holds no branches.
+"""How a diffusion model's sampler asks its denoiser: one strategy object per kind, chosen in
+YAML (`model/guidance=none|classifier_free`), so the DDPM module holds no branches.
 
-- `Unguided`: nothing; the network is ε_θ(x_t, t).
+- `Unguided`: unconditional; the network is ε_θ(x_t, t).
 - `ClassifierFreeGuidance` (Ho & Salimans, 2022): one network learns both ε_θ(x_t, t, y) and
   the unconditional ε_θ(x_t, t, ∅) — in training each label is replaced by the null label ∅ with
   probability `p_uncond` — and sampling mixes the two: ε̃ = ε_θ(x_t, ∅) + s·(ε_θ(x_t, y) − ε_θ(x_t, ∅)).
   `scale` s is diffusers' `guidance_scale`: s = 1 is the conditional model alone, s = 0 the
   unconditional one, s > 1 trades diversity for class fidelity (the paper writes w = s − 1).
   ∅ is the extra label `num_classes`, so the network has `num_classes + 1` label embeddings.
+
+Both are label parts (`genlab/models/labels.py`) with three sampling-time additions.
 """
 
 import torch
@@ -15,27 +17,10 @@ from torch import Tensor, nn
 
 from genlab.diffusion.samplers import Denoiser
 from genlab.errors import GenlabError
-from genlab.models.base import category_rows
+from genlab.models.labels import ClassLabels, Unlabelled
 
 
-class Unguided:
-    """An unconditional denoiser: labels are neither learnt nor asked for."""
-
-    embeddings: int | None = None  # label embeddings the network needs (None: no label input)
-    categories: int | None = None  # classes a sample grid shows one per row
-
-    def training_labels(self, labels: Tensor) -> Tensor:
-        """A training batch's labels as the network is to learn them (validation uses them as they are)."""
-        return labels
-
-    def sampling_labels(self, n: int, device: torch.device) -> Tensor | None:
-        """The labels of `n` samples: one class per row of a grid."""
-        return None
-
-    def conditioned(self, network: nn.Module, labels: Tensor | None) -> Denoiser:
-        """(x_t, t) → the network's prediction for examples with these labels (the loss)."""
-        return network
-
+class Unguided(Unlabelled):
     def guided(self, network: nn.Module, labels: Tensor | None) -> Denoiser:
         """(x_t, t) → the prediction the sampler steps with."""
         return network
@@ -50,18 +35,14 @@ class Unguided:
         return ""
 
 
-class ClassifierFreeGuidance(Unguided):
+class ClassifierFreeGuidance(ClassLabels):
     def __init__(self, num_classes: int | None, p_uncond: float = 0.1, scale: float = 3.0) -> None:
-        if num_classes is None:
-            raise GenlabError(
-                "model/guidance=classifier_free needs a labelled dataset (dataset.num_classes), e.g. dataset=digits"
-            )
+        super().__init__(num_classes, option="model/guidance=classifier_free")
         if not 0 <= p_uncond < 1:
             raise GenlabError(
                 f"model.guidance.p_uncond={p_uncond} must be in [0, 1): the share of labels dropped to "
                 "learn the unconditional model (the paper: 0.1 or 0.2)"
             )
-        self.categories = int(num_classes)
         self.embeddings = self.categories + 1
         self.null_label = self.categories
         self.p_uncond = p_uncond
@@ -72,18 +53,13 @@ class ClassifierFreeGuidance(Unguided):
         dropped = torch.rand(labels.shape, device=labels.device) < self.p_uncond
         return labels.masked_fill(dropped, self.null_label)
 
-    def sampling_labels(self, n: int, device: torch.device) -> Tensor:
-        return category_rows(n, self.categories).to(device)
-
-    def conditioned(self, network: nn.Module, labels: Tensor | None) -> Denoiser:
-        return lambda x, t: network(x, t, labels)
-
     def guided(self, network: nn.Module, labels: Tensor | None) -> Denoiser:
         """One network pass per step: the conditional and unconditional halves share a batch
         (s = 1 and s = 0 need only their own half)."""
         null = torch.full_like(labels, self.null_label)
         if self.scale in (0, 1):
-            return self.conditioned(network, labels if self.scale == 1 else null)
+            chosen = labels if self.scale == 1 else null
+            return lambda x, t: network(x, t, chosen)
 
         def denoise(x: Tensor, t: Tensor) -> Tensor:
             both = network(torch.cat([x, x]), torch.cat([t, t]), torch.cat([labels, null]))

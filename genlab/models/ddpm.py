@@ -64,7 +64,7 @@ class DDPM(GenerativeModule, Samples, ChoosesSampler, Guided, ShowsDenoising, Ex
     def from_model_scale(self, x: Tensor) -> Tensor:
         return ((x + 1) / 2).clamp(0, 1) if self.images else x
 
-    def denoising_loss(self, x: Tensor, labels: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    def denoising_loss(self, x: Tensor, labels: Tensor | None, generator: torch.Generator | None = None) -> Tensor:
         x0 = self.to_model_scale(x)
         if generator is None:
             t = self.schedule.sample_timesteps(len(x0), x0.device)
@@ -72,7 +72,7 @@ class DDPM(GenerativeModule, Samples, ChoosesSampler, Guided, ShowsDenoising, Ex
         else:  # validation: the same t and ε every epoch, so val/loss curves are comparable
             t = torch.randint(0, self.schedule.timesteps, (len(x0),), generator=generator).to(x0.device)
             noise = torch.randn(x0.shape, generator=generator).to(x0.device)
-        prediction = self.guidance.conditioned(self.network, labels)(self.schedule.add_noise(x0, noise, t), t)
+        prediction = self.network(self.schedule.add_noise(x0, noise, t), t, labels)
         return nn.functional.mse_loss(prediction, self.schedule.target(x0, noise, t))
 
     def training_step(self, batch: Sequence[Tensor], batch_idx: int) -> Tensor:
@@ -96,7 +96,7 @@ class DDPM(GenerativeModule, Samples, ChoosesSampler, Guided, ShowsDenoising, Ex
 
     def validation_step(self, batch: Sequence[Tensor], batch_idx: int) -> None:
         generator = torch.Generator().manual_seed(batch_idx)
-        self.log_terms("val", {"loss": self.denoising_loss(batch[0], batch[1], generator)})
+        self.log_terms("val", {"loss": self.denoising_loss(batch[0], self.guidance.given_labels(batch[1]), generator)})
 
     def sampling_network(self) -> str:
         """Which weights, sampler and guidance: `ema (ddim-50, cfg3)`; their scores differ."""
@@ -120,8 +120,7 @@ class DDPM(GenerativeModule, Samples, ChoosesSampler, Guided, ShowsDenoising, Ex
 
     def grid_nrow(self, n: int) -> int | None:
         """One class per row for a class-conditional model (None: the caller's default)."""
-        categories = self.guidance.categories
-        return None if categories is None else max(1, n // categories)
+        return None if self.guidance.categories is None else max(1, n // self.guidance.categories)
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         return self.from_model_scale(self._reverse(n, 1, generator))

@@ -6,6 +6,9 @@ Pixels are quantised to `levels` values: 256 (8-bit, a softmax per value) or 2 (
 0.5, a Bernoulli logit). Training minimises the exact negative log-likelihood, logged in nats
 per image (`nll`) and bits per dimension (`bits_per_dim`), the numbers likelihood papers report.
 Sampling is sequential: one network pass per pixel and channel, H·W·C passes per batch.
+With `model/labels=classes` the network models p(x | y): `nll` and `bits_per_dim` are then
+−log p(x | y) given each image's class, samples show one class per row, and the likelihood
+capability's −log p(x) is the exact marginal over a uniform class prior.
 """
 
 from collections.abc import Callable, Sequence
@@ -14,6 +17,7 @@ import torch
 from torch import Tensor, nn
 
 from genlab.models.base import GenerativeModule, HasLikelihood, OptimizerFactory, Samples, bits_per_dim
+from genlab.models.labels import Unlabelled
 
 NetworkFactory = Callable[..., nn.Module]
 
@@ -27,11 +31,13 @@ class PixelCNN(GenerativeModule, Samples, HasLikelihood):
         data_shape: Sequence[int],
         network: NetworkFactory,
         levels: int = 2,
+        labels: Unlabelled | None = None,
         optimizer: OptimizerFactory | None = None,
     ) -> None:
         super().__init__(name, data_shape, optimizer)
         self.levels = levels
-        self.network = network(self.data_shape, levels=1 if levels == 2 else levels)
+        self.labels = labels or Unlabelled()
+        self.network = network(self.data_shape, levels=1 if levels == 2 else levels, classes=self.labels.embeddings)
 
     def quantise(self, x: Tensor) -> Tensor:
         """Images in [0, 1] → integer values 0 … levels − 1 (binarised at 0.5 for 2 levels)."""
@@ -42,16 +48,20 @@ class PixelCNN(GenerativeModule, Samples, HasLikelihood):
 
     def negative_log_likelihood(self, x: Tensor) -> Tensor:
         """−log p(x) in nats per example, exact."""
+        return self.labels.marginal_nll(lambda labels: self.conditional_nll(x, labels), len(x), x.device)
+
+    def conditional_nll(self, x: Tensor, labels: Tensor | None) -> Tensor:
+        """−log p(x | labels) in nats per example (−log p(x) for an unconditional network)."""
         values = self.quantise(x)
-        out = self.network(self.network_input(values))
+        out = self.network(self.network_input(values), labels)
         if self.levels == 2:
             nll = nn.functional.binary_cross_entropy_with_logits(out, values.float(), reduction="none")
         else:
             nll = nn.functional.cross_entropy(out, values, reduction="none")
         return nll.flatten(1).sum(1)
 
-    def log_likelihood_terms(self, stage: str, x: Tensor) -> Tensor:
-        nll = self.negative_log_likelihood(x)
+    def log_likelihood_terms(self, stage: str, x: Tensor, labels: Tensor | None) -> Tensor:
+        nll = self.conditional_nll(x, labels)
         bits = bits_per_dim(nll, x[0].numel())
         # the optimised loss is the NLL per dimension (in nats), so learning rates do not depend on the image size
         terms = {"loss": nll.mean() / x[0].numel(), "nll": nll.mean(), "bits_per_dim": bits.mean()}
@@ -59,22 +69,27 @@ class PixelCNN(GenerativeModule, Samples, HasLikelihood):
         return terms["loss"]
 
     def training_step(self, batch: Sequence[Tensor], batch_idx: int) -> Tensor:
-        return self.log_likelihood_terms("train", batch[0])
+        return self.log_likelihood_terms("train", batch[0], self.labels.training_labels(batch[1]))
 
     def validation_step(self, batch: Sequence[Tensor], batch_idx: int) -> None:
-        self.log_likelihood_terms("val", batch[0])
+        self.log_likelihood_terms("val", batch[0], self.labels.given_labels(batch[1]))
+
+    def grid_nrow(self, n: int) -> int | None:
+        """One class per row for a class-conditional model (None: the caller's default)."""
+        return None if self.labels.categories is None else max(1, n // self.labels.categories)
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         channels, height, width = self.data_shape
         values = torch.zeros(n, channels, height, width, dtype=torch.long, device=self.device)
+        labels = self.labels.sampling_labels(n, self.device)
         was_training = self.network.training
         self.network.eval()
         try:
             for row in range(height):
                 for column in range(width):
                     for channel in range(channels):
-                        out = self.network(self.network_input(values))
+                        out = self.network(self.network_input(values), labels)
                         values[:, channel, row, column] = self._draw(out, channel, row, column, generator)
         finally:
             self.network.train(was_training)

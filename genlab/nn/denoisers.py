@@ -86,7 +86,8 @@ class MLPDenoiser(nn.Module):
             size = width
         self.net = nn.Sequential(*layers, nn.Linear(size, dim))
 
-    def forward(self, x: Tensor, t: Tensor) -> Tensor:
+    def forward(self, x: Tensor, t: Tensor, labels: None = None) -> Tensor:
+        """`labels` is always None: the factory refuses a class count."""
         return self.net(torch.cat([x, sinusoidal_embedding(t, self.embedding)], dim=1))
 
 

@@ -14,6 +14,10 @@ split into one group per input channel and masks let group j see input groups < 
 ≤ j (mask B) at the current pixel. No batch norm: statistics over the batch would leak future
 pixels. The output has `levels` logits per channel (256 for 8-bit images; 1 — a Bernoulli — for
 binarised ones), shaped (B, C, levels, H, W) for `levels` > 1 and (B, C, H, W) otherwise.
+
+With `classes`, both networks model p(x | y) as the gated PixelCNN paper conditions on a one-hot
+class: a learnt per-layer, per-channel shift V·onehot(y) (an embedding) added to each layer's
+pre-activations. A class is no pixel, so the shifts leave causality as it was.
 """
 
 from collections.abc import Sequence
@@ -88,15 +92,41 @@ class OutputHead(nn.Module):
         return out.view(b, self.channels, self.levels, height, width)
 
 
+class LabelShifts(nn.Module):
+    """One (B, channels, 1, 1) shift per layer, looked up from the class."""
+
+    def __init__(self, classes: int, layers: int, channels: int) -> None:
+        super().__init__()
+        self.layers = layers
+        self.embedding = nn.Embedding(classes, layers * channels)
+        nn.init.zeros_(self.embedding.weight)  # training starts from the unconditional network
+
+    def forward(self, labels: Tensor) -> list[Tensor]:
+        return list(self.embedding(labels)[:, :, None, None].chunk(self.layers, dim=1))
+
+
+def label_shifts(shifts: LabelShifts | None, labels: Tensor | None, layers: int) -> list[Tensor | float]:
+    """The per-layer shifts for `labels`; zeros for an unconditional call."""
+    if labels is None:
+        return [0.0] * layers
+    if shifts is None:
+        raise GenlabError("labels were given to a PixelCNN built without classes; build it with classes=")
+    return shifts(labels)
+
+
 class PixelCNN(nn.Module):
-    def __init__(self, channels: int, levels: int, width: int, blocks: int) -> None:
+    def __init__(self, channels: int, levels: int, width: int, blocks: int, classes: int | None = None) -> None:
         super().__init__()
         self.first = MaskedConv2d(channels, 2 * width, 7, "A", channels)
-        self.blocks = nn.Sequential(*(MaskedResidual(width, channels) for _ in range(blocks)))
+        self.blocks = nn.ModuleList(MaskedResidual(width, channels) for _ in range(blocks))
+        self.shifts = LabelShifts(classes, blocks, 2 * width) if classes else None
         self.head = OutputHead(2 * width, channels, levels)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self.head(self.blocks(self.first(x)))
+    def forward(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
+        h = self.first(x)
+        for block, shift in zip(self.blocks, label_shifts(self.shifts, labels, len(self.blocks)), strict=True):
+            h = block(h + shift)
+        return self.head(h)
 
 
 def _down(x: Tensor, rows: int = 1) -> Tensor:
@@ -121,13 +151,16 @@ class GatedLayer(nn.Module):
         self.link = nn.Conv2d(2 * width, 2 * width, 1)
         self.out = nn.Conv2d(width, width, 1)
 
-    def forward(self, v: Tensor, h: Tensor) -> tuple[Tensor, Tensor]:
+    def forward(self, v: Tensor, h: Tensor, shift: Tensor | float = 0.0) -> tuple[Tensor, Tensor]:
+        """`shift`: the class's (B, 4·width, 1, 1) shift of the vertical and horizontal
+        pre-activations, or 0."""
         height, width = v.shape[2:]
-        v_raw = self.vertical(v)[:, :, :height, :]
+        v_shift, h_shift = shift.chunk(2, dim=1) if isinstance(shift, Tensor) else (shift, shift)
+        v_raw = self.vertical(v)[:, :, :height, :] + v_shift
         h_raw = self.horizontal(h)[:, :, :, :width]
         if self.first:
             h_raw = nn.functional.pad(h_raw, (1, 0))[:, :, :, :width]
-        h_raw = h_raw + self.link(_down(v_raw))
+        h_raw = h_raw + self.link(_down(v_raw)) + h_shift
         h_out = self.out(_gate(h_raw))
         return _gate(v_raw), h_out if self.first else h + h_out
 
@@ -138,20 +171,23 @@ def _gate(x: Tensor) -> Tensor:
 
 
 class GatedPixelCNN(nn.Module):
-    def __init__(self, channels: int, levels: int, width: int, layers: int, kernel: int = 5) -> None:
+    def __init__(
+        self, channels: int, levels: int, width: int, layers: int, kernel: int = 5, classes: int | None = None
+    ) -> None:
         super().__init__()
         self.layers = nn.ModuleList(
             [GatedLayer(width, kernel, first=True, in_channels=channels)]
             + [GatedLayer(width, 3, first=False) for _ in range(layers - 1)]
         )
+        self.shifts = LabelShifts(classes, layers, 4 * width) if classes else None
         self.head = nn.Sequential(nn.ReLU(), nn.Conv2d(width, width, 1), nn.ReLU())
         self.channels, self.levels = channels, levels
         self.logits = nn.Conv2d(width, channels * levels, 1)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
         v = h = x
-        for layer in self.layers:
-            v, h = layer(v, h)
+        for layer, shift in zip(self.layers, label_shifts(self.shifts, labels, len(self.layers)), strict=True):
+            v, h = layer(v, h, shift)
         out = self.logits(self.head(h))
         if self.levels == 1:
             return out
@@ -167,16 +203,20 @@ def _shape(data_shape: Sequence[int], name: str) -> tuple[int, int, int]:
     return tuple(int(s) for s in data_shape)  # type: ignore[return-value]
 
 
-def pixelcnn(data_shape: Sequence[int], levels: int, width: int = 32, blocks: int = 6) -> PixelCNN:
+def pixelcnn(
+    data_shape: Sequence[int], levels: int, width: int = 32, blocks: int = 6, classes: int | None = None
+) -> PixelCNN:
     channels, _, _ = _shape(data_shape, "PixelCNN")
-    return PixelCNN(channels, levels, width, blocks)
+    return PixelCNN(channels, levels, width, blocks, classes)
 
 
-def gated_pixelcnn(data_shape: Sequence[int], levels: int, width: int = 32, layers: int = 6) -> GatedPixelCNN:
+def gated_pixelcnn(
+    data_shape: Sequence[int], levels: int, width: int = 32, layers: int = 6, classes: int | None = None
+) -> GatedPixelCNN:
     channels, _, _ = _shape(data_shape, "the gated PixelCNN")
     if channels != 1:
         raise GenlabError(
             f"the gated PixelCNN here models one channel, the dataset has {channels}; use model=pixelcnn "
             "(colour ordered within each pixel) or dataset.channels=1"
         )
-    return GatedPixelCNN(channels, levels, width, layers)
+    return GatedPixelCNN(channels, levels, width, layers, classes=classes)
