@@ -80,8 +80,8 @@ def test_channel_mismatch_is_caught_before_training(workdir, tmp_path):
 
 
 def test_size_mismatch_names_the_fix(workdir, tmp_path):
-    result = run_cli("train", "dataset=shapes", "dataset.image_size=20", cwd=workdir, output_root=tmp_path / "o")
-    assert_clean_error(result, "divisible by 8, got 20×20", "dataset.image_size")
+    result = run_cli("train", "model=dcgan", "dataset.image_size=4", cwd=workdir, output_root=tmp_path / "o")
+    assert_clean_error(result, "DCGAN needs square images of side 8 or more, got 4×4", "dataset.image_size")
 
 
 def test_missing_and_corrupt_ckpt_path(workdir, tmp_path):

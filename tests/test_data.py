@@ -3,6 +3,7 @@
 import gzip
 import struct
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -25,6 +26,26 @@ def test_digits_are_real_images_in_unit_range():
     x, y = next(iter(dm.train_dataloader()))
     assert x.shape == (32, 1, 16, 16) and x.min() >= 0 and x.max() <= 1
     assert set(y.tolist()) <= set(range(10))
+
+
+def test_dynamic_binarisation_draws_each_training_batch_anew_and_validation_once():
+    dm = DigitsDataModule(name="digits", shape=(1, 16, 16), image_size=16, batch_size=512, binarize="dynamic")
+    dm.setup()
+    dm.trainer = SimpleNamespace(training=True)
+    x, y = next(iter(dm.train_dataloader()))
+    draws = torch.stack([dm.on_after_batch_transfer([x, y], 0)[0] for _ in range(200)])
+    assert set(draws.unique().tolist()) == {0.0, 1.0}
+    assert not torch.equal(draws[0], draws[1]), "a new binary image every batch"
+    assert (draws.mean(0) - x).abs().max() < 0.15, "each pixel is Bernoulli(its intensity)"
+    first, again = dm.val_set[3][0], dm.val_set[3][0]
+    assert torch.equal(first, again) and set(first.unique().tolist()) <= {0.0, 1.0}, "validation drawn once"
+    static = DigitsDataModule(name="digits", shape=(1, 16, 16), image_size=16, binarize="static")
+    static.setup()
+    grey = DigitsDataModule(name="digits", shape=(1, 16, 16), image_size=16)
+    grey.setup()
+    assert torch.equal(static.train_set[0][0], (grey.train_set[0][0] > 0.5).float())
+    with pytest.raises(GenlabError, match=r"dataset\.binarize=random: use static"):
+        DigitsDataModule(name="digits", shape=(1, 16, 16), binarize="random")
 
 
 def test_declared_shape_mismatch_is_reported_before_training():

@@ -135,3 +135,22 @@ def test_a_class_conditional_pixelcnn_uses_its_class(tmp_path):
     assert right < marginal - 0.5 and wrong > marginal + 1, (right, marginal, wrong)
     samples = model.sample(20, torch.Generator().manual_seed(0))
     assert samples.shape == (20, 1, 16, 16) and model.grid_nrow(20) == 2, "one class per row"
+
+
+@pytest.mark.parametrize(
+    "net",
+    [pixelcnn((1, 32, 32), levels=1, width=8, blocks=4), gated_pixelcnn((1, 32, 32), levels=1, width=8, layers=4)],
+    ids=["plain", "gated"],
+)
+def test_sampling_sees_only_the_rows_that_reach_a_pixel_and_predicts_as_the_full_image_does(net):
+    """`rows_seen` is exact and tight: row 20 depends on row 20 − rows_seen and on nothing above
+    it, so a window of those rows gives the full image's predictions for its last row."""
+    row = 20
+    x = torch.randn(8, 1, 32, 32, requires_grad=True)
+    (gradient,) = torch.autograd.grad(net(x)[:, 0, row, :].sum(), x)
+    reached = gradient.abs().sum((0, 1, 3)) > 0  # per input row
+    assert reached[row - net.rows_seen] and not reached[: row - net.rows_seen].any()
+    with torch.no_grad():
+        full = net(x)[:, 0, row]
+        window = net(x[:, :, row - net.rows_seen : row + 1])[:, 0, -1]
+    torch.testing.assert_close(window, full, atol=1e-5, rtol=1e-5)

@@ -47,6 +47,12 @@ def test_n_steps_resumed_then_n_more_equal_2n_steps(tmp_path, family, batches):
     resumed_equals_straight(tmp_path, [*overrides, *DATA], batches, steps_per_batch)
 
 
+def test_dynamically_binarised_data_resumes_exactly_mid_epoch(tmp_path):
+    """The binary draws come from the global RNG, which the checkpoint restores."""
+    overrides, steps_per_batch = FAMILIES["gated_pixelcnn"]
+    resumed_equals_straight(tmp_path, [*overrides, *DATA, "dataset.binarize=dynamic"], 4, steps_per_batch)
+
+
 def test_an_epoch_without_validation_ends_in_an_exact_resume_point(tmp_path):
     """With validation every other epoch, epoch 0 ends without it; its last.ckpt must still resume
     exactly (Lightning resumes one written in on_train_epoch_end into one batch too many)."""

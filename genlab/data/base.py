@@ -36,6 +36,7 @@ class GenlabDataModule(L.LightningDataModule):
     """
 
     label_names: tuple[str, ...] = ("class",)
+    binarisations = (None, "static", "dynamic")
     modes: Tensor | None = None  # centres of the components, for data with known modes (toy2d)
 
     def __init__(
@@ -48,9 +49,15 @@ class GenlabDataModule(L.LightningDataModule):
         num_workers: int = 0,
         val_fraction: float = 0.1,
         hflip: bool = False,
+        binarize: str | None = None,
         seed: int = 0,
     ) -> None:
         super().__init__()
+        if binarize not in self.binarisations:
+            raise GenlabError(
+                f"dataset.binarize={binarize}: use static (pixels > 0.5), dynamic (each pixel ~ Bernoulli(its "
+                "intensity), drawn anew for every training batch) or null"
+            )
         if batch_size < 1:
             raise GenlabError(f"dataset.batch_size must be a positive integer, got {batch_size}")
         if not 0.0 < val_fraction < 1.0:
@@ -63,6 +70,7 @@ class GenlabDataModule(L.LightningDataModule):
         self.num_workers = num_workers
         self.val_fraction = val_fraction
         self.hflip = hflip
+        self.binarize = binarize
         self.seed = seed
         self.train_set: Dataset | None = None
         self.val_set: Dataset | None = None
@@ -75,6 +83,11 @@ class GenlabDataModule(L.LightningDataModule):
         if self.train_set is not None:
             return
         self.train_set, self.val_set = self._load()
+        if self.binarize is not None:
+            # validation is binarised once (fixed draws per example) so its NLL is comparable across epochs
+            self.val_set = Binarised(self.val_set, self.binarize, self.seed)
+            if self.binarize == "static":
+                self.train_set = Binarised(self.train_set, "static", self.seed)
         x, label = self.train_set[0]
         if self.num_classes is not None and (label.dim() != 0 or not 0 <= int(label) < self.num_classes):
             raise GenlabError(
@@ -137,13 +150,17 @@ class GenlabDataModule(L.LightningDataModule):
         )
 
     def on_after_batch_transfer(self, batch: list[Tensor], dataloader_idx: int) -> list[Tensor]:
-        """Augment whole batches on the device: no per-example Python work on the hot path."""
-        if self.hflip and self.trainer is not None and self.trainer.training:
-            x, *rest = batch
+        """Augment whole batches on the device: no per-example Python work on the hot path. The
+        random draws come from the global RNG, which every checkpoint saves: resume stays exact."""
+        if self.trainer is None or not self.trainer.training:
+            return batch
+        x, *rest = batch
+        if self.hflip:
             flip = torch.rand(x.shape[0], device=x.device) < 0.5
             x = torch.where(flip[:, None, None, None], x.flip(-1), x)
-            batch = [x, *rest]
-        return batch
+        if self.binarize == "dynamic":  # the MNIST likelihood papers' protocol: a new binary image every time
+            x = torch.bernoulli(x)
+        return [x, *rest]
 
 
 class TensorDataModule(GenlabDataModule):
@@ -159,6 +176,24 @@ class TensorDataModule(GenlabDataModule):
         generator = torch.Generator().manual_seed(self.seed)
         train, val = random_split(full, [len(full) - n_val, n_val], generator=generator)
         return train, val
+
+
+class Binarised(Dataset):
+    """A dataset's images made binary: `static` thresholds at 0.5; `dynamic` draws each pixel
+    from Bernoulli(intensity) once per example, seeded by (seed, index), so the draw is fixed."""
+
+    def __init__(self, dataset: Dataset, mode: str, seed: int) -> None:
+        self.dataset, self.mode, self.seed = dataset, mode, seed
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, index: int) -> tuple[Tensor, Tensor]:
+        x, label = self.dataset[index]
+        if self.mode == "static":
+            return (x > 0.5).to(x.dtype), label
+        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + index)
+        return torch.bernoulli(x, generator=generator), label
 
 
 def first_examples(dataset: Dataset, n: int) -> Tensor:

@@ -166,5 +166,11 @@ class DDPM(GenerativeModule, Samples, ChoosesSampler, Guided, ShowsDenoising, Ex
                 f"model '{self.model_name}' denoises with {type(network).__name__}; diffusers pipelines load a "
                 "UNet2DModel, so only model/network=unet exports"
             )
+        if network.padded:
+            built = network.unet.config.sample_size
+            raise GenlabError(
+                f"model '{self.model_name}' pads {network.side}-px images to the U-Net's {built} px, which a "
+                f"diffusers pipeline would sample; export a model trained at dataset.image_size={built}"
+            )
         scheduler = self.sampler.scheduler(self.schedule)
         DDPMPipeline(unet=network.unet, scheduler=scheduler).save_pretrained(str(out))

@@ -5,7 +5,9 @@ for every pixel and channel, a distribution over its discrete values given all e
 Pixels are quantised to `levels` values: 256 (8-bit, a softmax per value) or 2 (binarised at
 0.5, a Bernoulli logit). Training minimises the exact negative log-likelihood, logged in nats
 per image (`nll`) and bits per dimension (`bits_per_dim`), the numbers likelihood papers report.
-Sampling is sequential: one network pass per pixel and channel, H·W·C passes per batch.
+Sampling is sequential: one network pass per pixel and channel, H·W·C passes per batch, each
+on the window of rows that can reach the current one (`rows_seen` of the network, exact: rows
+further up or below cannot change the prediction), with a progress bar over rows on a terminal.
 With `model/labels=classes` the network models p(x | y): `nll` and `bits_per_dim` are then
 −log p(x | y) given each image's class, samples show one class per row, and the likelihood
 capability's −log p(x) is the exact marginal over a uniform class prior.
@@ -15,6 +17,7 @@ from collections.abc import Callable, Sequence
 
 import torch
 from torch import Tensor, nn
+from tqdm.auto import tqdm
 
 from genlab.models.base import GenerativeModule, HasLikelihood, OptimizerFactory, Samples, bits_per_dim
 from genlab.models.labels import Unlabelled
@@ -86,16 +89,20 @@ class PixelCNN(GenerativeModule, Samples, HasLikelihood):
         was_training = self.network.training
         self.network.eval()
         try:
-            for row in range(height):
+            for row in tqdm(range(height), desc=f"{self.model_name} rows", leave=False, disable=None):
+                top = max(0, row - self.network.rows_seen)
+                window = values[:, :, top : row + 1]  # a view: each drawn value lands in `values`
                 for column in range(width):
                     for channel in range(channels):
-                        out = self.network(self.network_input(values), labels)
-                        values[:, channel, row, column] = self._draw(out, channel, row, column, generator)
+                        out = self.network(self.network_input(window), labels)
+                        values[:, channel, row, column] = self.draw_pixel(out, channel, row - top, column, generator)
         finally:
             self.network.train(was_training)
         return values.float() / (self.levels - 1)
 
-    def _draw(self, out: Tensor, channel: int, row: int, column: int, generator: torch.Generator | None) -> Tensor:
+    def draw_pixel(self, out: Tensor, channel: int, row: int, column: int, generator: torch.Generator | None) -> Tensor:
+        """One value per example at (channel, row, column) of the network output `out`, drawn from
+        the predicted distribution (on the CPU generator, so a seed gives the same draw anywhere)."""
         if self.levels == 2:
             p = torch.sigmoid(out[:, channel, row, column]).cpu()
             return (torch.rand(p.shape, generator=generator) < p).long().to(out.device)

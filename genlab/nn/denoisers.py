@@ -14,18 +14,29 @@ from diffusers import UNet2DModel
 from torch import Tensor, nn
 
 from genlab.errors import GenlabError
+from genlab.nn.padding import crop_image, fitted_side, pad_image
 
 
 class UNetDenoiser(nn.Module):
     """diffusers' UNet behind genlab's (x_t, t[, labels]) → Tensor interface; `.unet` is what is
-    exported. Labels index the UNet's class embedding, added to its time embedding."""
+    exported. Labels index the UNet's class embedding, added to its time embedding. Images of a
+    side the UNet's levels do not divide (MNIST's 28) are padded to `unet.sample_size` going in
+    and cropped coming out (`padded`)."""
 
-    def __init__(self, unet: UNet2DModel) -> None:
+    def __init__(self, unet: UNet2DModel, side: int) -> None:
         super().__init__()
         self.unet = unet
+        self.side = side
+
+    @property
+    def padded(self) -> bool:
+        return self.side != self.unet.config.sample_size
 
     def forward(self, x: Tensor, t: Tensor, labels: Tensor | None = None) -> Tensor:
-        return self.unet(x, t, class_labels=labels).sample
+        if not self.padded:
+            return self.unet(x, t, class_labels=labels).sample
+        out = self.unet(pad_image(x, self.unet.config.sample_size), t, class_labels=labels).sample
+        return crop_image(out, self.side)
 
 
 def unet(
@@ -44,16 +55,16 @@ def unet(
             "such as toy2d"
         )
     channels, height, width = (int(s) for s in data_shape)
-    if height != width or height % 2 ** (len(widths) - 1):
-        raise GenlabError(
-            f"the U-Net halves a {height}×{width} image {len(widths) - 1} times; use square images whose side "
-            f"divides by {2 ** (len(widths) - 1)} (dataset.image_size=32) or fewer model.network.widths"
-        )
-    sides = [height // 2**level for level in range(len(widths))]
-    attends = [side == attention_resolution for side in sides]
+    if height != width:
+        raise GenlabError(f"the U-Net takes square images, got {height}×{width}; set dataset.image_size")
+    built = fitted_side(height, 2 ** (len(widths) - 1))
+    sides = [built // 2**level for level in range(len(widths))]
+    # attention on the first level at most `attention_resolution` wide (28-px MNIST: 7, for 8)
+    first = next((i for i, side in enumerate(sides) if attention_resolution and side <= attention_resolution), None)
+    attends = [i == first for i in range(len(sides))]
     return UNetDenoiser(
         UNet2DModel(
-            sample_size=height,
+            sample_size=built,
             in_channels=channels,
             out_channels=channels,
             block_out_channels=tuple(widths),
@@ -63,7 +74,8 @@ def unet(
             norm_num_groups=groups,
             attention_head_dim=None if not any(attends) else 8,
             num_class_embeds=classes,
-        )
+        ),
+        height,
     )
 
 

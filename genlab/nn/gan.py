@@ -15,26 +15,26 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 from genlab.errors import GenlabError
 from genlab.nn.mlp import mlp
+from genlab.nn.padding import reading, writing
 
 
 def _is_image(shape: Sequence[int]) -> bool:
     return len(shape) == 3
 
 
-def _dcgan_stages(data_shape: Sequence[int]) -> tuple[int, int]:
+def _dcgan_stages(data_shape: Sequence[int]) -> tuple[int, int, int, int]:
+    """(channels, stages, image side, the side 4·2^stages the network is built for): a side
+    between two such sizes (MNIST's 28) is padded to the next (`genlab/nn/padding.py`)."""
     if not _is_image(data_shape):
         raise GenlabError(
             f"DCGAN networks need image data, got shape {list(data_shape)}; use model/generator=mlp and "
             "model/discriminator=mlp (e.g. model=gan) for toy2d"
         )
     channels, height, width = (int(s) for s in data_shape)
-    stages = int(math.log2(height)) - 2 if height >= 8 else 0
-    if height != width or stages < 1 or 4 * 2**stages != height:
-        raise GenlabError(
-            f"DCGAN needs square images whose side is 4·2^k (8, 16, 32, 64, …), got {height}×{width}; "
-            "set dataset.image_size accordingly"
-        )
-    return channels, stages
+    if height != width or height < 8:
+        raise GenlabError(f"DCGAN needs square images of side 8 or more, got {height}×{width}; set dataset.image_size")
+    stages = math.ceil(math.log2(height / 4))
+    return channels, stages, height, 4 * 2**stages
 
 
 def dcgan_init(module: nn.Module) -> None:
@@ -76,7 +76,7 @@ def mlp_discriminator(data_shape: Sequence[int], hidden: Sequence[int] = (256, 2
 
 
 def dcgan_generator(data_shape: Sequence[int], latent_dim: int, width: int = 64) -> nn.Module:
-    channels, stages = _dcgan_stages(data_shape)
+    channels, stages, side, built = _dcgan_stages(data_shape)
     c = width * 2 ** (stages - 1)
     layers: list[nn.Module] = [
         Reshape(latent_dim, 1, 1),
@@ -94,7 +94,7 @@ def dcgan_generator(data_shape: Sequence[int], latent_dim: int, width: int = 64)
     layers += [nn.ConvTranspose2d(c, channels, 4, stride=2, padding=1), nn.Tanh()]
     generator = nn.Sequential(*layers)
     dcgan_init(generator)
-    return generator
+    return writing(generator, side, built)
 
 
 def dcgan_discriminator(
@@ -102,7 +102,7 @@ def dcgan_discriminator(
 ) -> nn.Module:
     """`batch_norm=False` for critics with a gradient penalty, which must treat examples independently;
     `outputs` as in `mlp_discriminator`."""
-    channels, stages = _dcgan_stages(data_shape)
+    channels, stages, side, built = _dcgan_stages(data_shape)
     layers: list[nn.Module] = [nn.Conv2d(channels, width, 4, stride=2, padding=1), nn.LeakyReLU(0.2)]
     c = width
     for _ in range(stages - 1):
@@ -114,7 +114,7 @@ def dcgan_discriminator(
     layers += [nn.Conv2d(c, outputs, 4, stride=1, padding=0), _output_layout(outputs)]
     discriminator = nn.Sequential(*layers)
     dcgan_init(discriminator)
-    return discriminator
+    return reading(discriminator, side, built)
 
 
 def apply_spectral_norm(module: nn.Module) -> nn.Module:

@@ -115,8 +115,12 @@ def label_shifts(shifts: LabelShifts | None, labels: Tensor | None, layers: int)
 
 
 class PixelCNN(nn.Module):
+    """`rows_seen`: how many rows above a pixel reach its prediction (the 7×7 layer 3, each
+    block's 3×3 one more); sampling runs the network on that window only."""
+
     def __init__(self, channels: int, levels: int, width: int, blocks: int, classes: int | None = None) -> None:
         super().__init__()
+        self.rows_seen = 3 + blocks
         self.first = MaskedConv2d(channels, 2 * width, 7, "A", channels)
         self.blocks = nn.ModuleList(MaskedResidual(width, channels) for _ in range(blocks))
         self.shifts = LabelShifts(classes, blocks, 2 * width) if classes else None
@@ -175,6 +179,9 @@ class GatedPixelCNN(nn.Module):
         self, channels: int, levels: int, width: int, layers: int, kernel: int = 5, classes: int | None = None
     ) -> None:
         super().__init__()
+        # the vertical stack reaches kernel // 2 rows up in the first layer and one more in each
+        # later one; the horizontal stack reads it one row further up
+        self.rows_seen = kernel // 2 + (layers - 1) + 1
         self.layers = nn.ModuleList(
             [GatedLayer(width, kernel, first=True, in_channels=channels)]
             + [GatedLayer(width, 3, first=False) for _ in range(layers - 1)]
