@@ -26,6 +26,9 @@ def test_default_run_leaves_config_checkpoint_events_and_pngs(workdir, tmp_path)
     assert f"run finished in {run}" in result.stdout
     log = (run / "train.log").read_text()  # the run's own log, not an empty file
     assert "`Trainer.fit` stopped: `max_epochs=2` reached" in log and f"genlab: run finished in {run}" in log
+    printed = result.stdout + result.stderr + log
+    for noise in ("💡 Tip", "`weights_only` was not set", "LeafSpec"):
+        assert noise not in printed, f"Lightning's {noise!r} line reached the user"
 
     checkpoint = load(run / "checkpoints" / "last.ckpt")
     assert checkpoint["genlab"]["config"]["model"]["_target_"] == "genlab.models.vae.VAE"

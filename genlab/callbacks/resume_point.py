@@ -105,5 +105,5 @@ class ResumePoint(Checkpoint):
     def save(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if trainer.fast_dev_run or trainer.global_step == self.saved_step or not weights_finite(pl_module):
             return
-        trainer.save_checkpoint(self.path)
+        trainer.save_checkpoint(self.path, weights_only=False)  # everything, for an exact resume
         self.saved_step = trainer.global_step

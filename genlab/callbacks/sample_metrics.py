@@ -145,7 +145,7 @@ class SampleMetrics(L.Callback):
         fid = next((r["value"] for r in records if r["metric"] == "fid"), None)
         if self.best_checkpoint and fid is not None and fid < self.best_fid:
             self.best_fid = fid
-            trainer.save_checkpoint(self.output_dir / "checkpoints" / "best-fid.ckpt")
+            trainer.save_checkpoint(self.output_dir / "checkpoints" / "best-fid.ckpt", weights_only=False)
         pl_module.train(was_training)
 
     def check_diversity(self, trainer: L.Trainer, pl_module: L.LightningModule, fake: Tensor) -> None:

@@ -36,6 +36,7 @@ from genlab.run.jobs import leaves_nothing_if_refused, sweep_job, sweep_summary,
 from genlab.run.launch import run_app
 from genlab.run.lock import hold_run_lock
 from genlab.run.objective import final_value, optimized_metric
+from genlab.run.quiet import silence_lightning_noise
 from genlab.run.resume import resume_args, split_resume
 from genlab.run.run_log import attach_run_log, log_to_run
 from genlab.run.schema import validate
@@ -117,6 +118,7 @@ def ddp_strategy_for(model: GenerativeModule, trainer_cfg: DictConfig) -> dict[s
 
 def assemble(cfg: DictConfig) -> Run:
     """Everything up to `fit`: all config, data-shape and checkpoint errors surface here."""
+    silence_lightning_noise()
     validate(cfg)
     check_accelerator_available(cfg.trainer)
     L.seed_everything(cfg.seed, workers=True)
