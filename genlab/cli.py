@@ -13,7 +13,7 @@ import sys
 
 SUBCOMMAND_ENV = "GENLAB_SUBCOMMAND"
 COMMANDS = {
-    "train": ("genlab.run.train", "train a model (Hydra overrides, -m for sweeps, resume=RUN_DIR)"),
+    "train": ("genlab.run.train_app", "train a model (Hydra overrides, -m for sweeps, resume=RUN_DIR)"),
     "sample": ("genlab.run.sample", "write a PNG grid from a checkpoint: ckpt=PATH n=64 [out=FILE]"),
     "eval": (
         "genlab.run.evaluate",

@@ -11,7 +11,6 @@ unreadable is passed over for the newest readable checkpoint, with a warning.
 import sys
 from pathlib import Path
 
-from genlab.checkpoint import read_checkpoint
 from genlab.errors import GenlabError
 from genlab.run.lock import hold_run_lock
 from genlab.run.resolvers import run_stamp
@@ -80,6 +79,8 @@ def resume_checkpoint(folder: Path, run_dir: str) -> Path:
     unreadable = []
     for path in found:
         try:  # its config is compared, not built, here; the run builds its own (checked above)
+            from genlab.checkpoint import read_checkpoint  # torch: only when resuming
+
             read_checkpoint(path, option=f"resume={run_dir}", trust=True)
         except GenlabError:
             unreadable.append(path.name)

@@ -1,4 +1,5 @@
-"""`genlab train`: compose → seed → instantiate data, model, callbacks, loggers, trainer → fit.
+"""Training a composed config: seed → instantiate data, model, callbacks, loggers, trainer → fit
+(the Hydra app in front of it is `genlab.run.train_app`).
 
 Returns the last value of `optimized_metric` (see `genlab.run.objective`), so Hydra sweepers
 can optimise it.
@@ -10,7 +11,6 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-import hydra
 import lightning as L
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
@@ -23,7 +23,6 @@ from genlab.callbacks.resume_point import ResumePoint
 from genlab.callbacks.run_state import RunState
 from genlab.errors import GenlabError, find_user_error
 from genlab.models.base import GenerativeModule
-from genlab.run import resolvers
 from genlab.run.checks import (
     check_accelerator_available,
     check_model_fits_data,
@@ -32,15 +31,12 @@ from genlab.run.checks import (
     refuse_multirun_with_popen_ddp,
     warn_about_oversubscription,
 )
-from genlab.run.jobs import leaves_nothing_if_refused, sweep_job, sweep_summary, sweeping
-from genlab.run.launch import run_app
+from genlab.run.jobs import leaves_nothing_if_refused
 from genlab.run.lock import hold_run_lock
 from genlab.run.objective import final_value, optimized_metric
 from genlab.run.quiet import silence_lightning_noise
-from genlab.run.resume import resume_args, split_resume
 from genlab.run.run_log import attach_run_log, log_to_run
 from genlab.run.schema import validate
-from genlab.run.user_errors import exit_on_user_error
 
 
 def build(node: DictConfig, **kwargs: Any) -> Any:
@@ -158,25 +154,3 @@ def train(cfg: DictConfig) -> float | None:
     exit_if_stopped_by_signal(run.trainer, cfg.paths.output_dir)
     report(run.trainer, cfg.paths.output_dir)
     return final_value(run.trainer, run.metric)
-
-
-@hydra.main(version_base="1.3", config_path="pkg://genlab.configs", config_name="train")
-def hydra_main(cfg: DictConfig) -> float | None:
-    if sweeping():
-        with sweep_job(cfg.paths.output_root):
-            return train(cfg)
-        return None
-    with exit_on_user_error():
-        return train(cfg)
-
-
-def run(args: list[str]) -> int:
-    with exit_on_user_error():
-        resume, rest = split_resume(args)
-        hydra_args = resume_args(resume, rest) if resume else rest
-    resolvers.register()
-    return run_app(hydra_main, hydra_args) or sweep_summary()
-
-
-if __name__ == "__main__":
-    sys.exit(run(sys.argv[1:]))
