@@ -19,7 +19,7 @@ from genlab.models.base import (
     ShowsDenoising,
 )
 from genlab.objectives import regularisers
-from genlab.run.train import assemble, build, train
+from genlab.run.train import assemble, build, report, train
 from tests.conftest import QUIET, cheap_sampling, compose_train, fit
 from tests.gan_losses import TermRecorder
 from tests.test_configs import MODELS
@@ -146,3 +146,16 @@ def test_gan_with_moving_average_and_lazy_r1_resumes_exactly(tmp_path):
     assert expected.keys() == actual.keys() and any(k.startswith("generator_ema.") for k in actual)
     for key, value in expected.items():
         assert torch.equal(value, actual[key]), key
+
+
+def test_the_end_of_run_summary_names_the_numbers_and_only_folders_that_exist(tmp_path, capsys):
+    run = fit(["model=ae", *SMALL, "trainer.max_epochs=1", "callbacks=default"], tmp_path)
+    report(run.trainer, str(tmp_path))
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == f"genlab: run finished in {tmp_path}"
+    final = next(line for line in lines if line.startswith("  final"))
+    assert "val/loss" in final and "val/mse" in final
+    best = next(line for line in lines if line.startswith("  best"))
+    assert "val/loss" in best and str(tmp_path / "checkpoints") in best
+    folders = {line.split()[0] for line in lines[1:]} - {"final", "best"}
+    assert folders == {"checkpoints", "images"}, "logger=none: no tensorboard/ folder, so none is named"

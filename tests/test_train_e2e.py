@@ -24,6 +24,8 @@ def test_default_run_leaves_config_checkpoint_events_and_pngs(workdir, tmp_path)
     assert run.parent.name == "vae-digits"
     assert (run / ".hydra" / "config.yaml").is_file()
     assert f"run finished in {run}" in result.stdout
+    final = next(line for line in result.stdout.splitlines() if line.startswith("  final "))
+    assert "val/elbo" in final and "  best         val/loss" in result.stdout
     log = (run / "train.log").read_text()  # the run's own log, not an empty file
     assert "`Trainer.fit` stopped: `max_epochs=2` reached" in log and f"genlab: run finished in {run}" in log
     printed = result.stdout + result.stderr + log

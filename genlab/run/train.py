@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import lightning as L
@@ -59,14 +60,27 @@ def build_all(group: DictConfig | None) -> list[Any]:
 
 @rank_zero_only
 def report(trainer: L.Trainer, output_dir: str) -> None:
-    ranked = [c.best_model_path for c in trainer.checkpoint_callbacks if isinstance(c, ModelCheckpoint)]
-    best = ", ".join(path for path in ranked if path) or "none"
-    summary = (
-        f"genlab: run finished in {output_dir}\n"
-        f"  checkpoints  {output_dir}/checkpoints/ (best: {best})\n"
-        f"  images       {output_dir}/images/\n"
-        f"  tensorboard  tensorboard --logdir {output_dir}"
-    )
+    """The end-of-run summary: final validation numbers, each monitored checkpoint's best score,
+    and the run's folders that exist (a run with `logger=none` has no tensorboard/)."""
+    finals = {
+        key: float(value)
+        for key, value in sorted(trainer.callback_metrics.items())
+        if key.startswith(("val/", "metrics/")) and value.numel() == 1
+    }
+    lines = [f"genlab: run finished in {output_dir}"]
+    if finals:
+        lines.append("  final        " + ", ".join(f"{key} {value:.4g}" for key, value in finals.items()))
+    for callback in trainer.checkpoint_callbacks:
+        if isinstance(callback, ModelCheckpoint) and callback.monitor and callback.best_model_score is not None:
+            score = float(callback.best_model_score)
+            lines.append(f"  best         {callback.monitor} {score:.4g}: {callback.best_model_path}")
+    run = Path(output_dir)
+    folders = {"checkpoints": "checkpoints/", "images": "images/", "tensorboard": "tensorboard/"}
+    for name, folder in folders.items():
+        if (run / folder).is_dir():
+            where = f"tensorboard --logdir {run / folder}" if name == "tensorboard" else f"{run / folder}"
+            lines.append(f"  {name:<12} {where}")
+    summary = "\n".join(lines)
     print(f"\n{summary}")
     log_to_run(summary)
 
