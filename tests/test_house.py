@@ -2,10 +2,12 @@
 regularisation, and the value `genlab train` returns to sweepers."""
 
 import json
+import os
 
 import pytest
 import torch
 
+import genlab
 from genlab.errors import GenlabError
 from genlab.models.base import (
     ChoosesSampler,
@@ -19,6 +21,7 @@ from genlab.models.base import (
     ShowsDenoising,
 )
 from genlab.objectives import regularisers
+from genlab.run.environment import record_environment
 from genlab.run.train import assemble, build, report, train
 from tests.conftest import QUIET, cheap_sampling, compose_train, fit
 from tests.gan_losses import TermRecorder
@@ -159,3 +162,14 @@ def test_the_end_of_run_summary_names_the_numbers_and_only_folders_that_exist(tm
     assert "val/loss" in best and str(tmp_path / "checkpoints") in best
     folders = {line.split()[0] for line in lines[1:]} - {"final", "best"}
     assert folders == {"checkpoints", "images"}, "logger=none: no tensorboard/ folder, so none is named"
+
+
+def test_a_run_records_the_code_libraries_and_hardware_it_ran_on(tmp_path):
+    cfg = compose_train([*QUIET, "model=ae", *SMALL, "trainer.max_steps=2"], tmp_path)
+    train(cfg)
+    (start,) = json.loads((tmp_path / "environment.json").read_text())["starts"]
+    assert start["genlab"] == genlab.__version__ and start["packages"]["torch"] == torch.__version__.split("+")[0]
+    assert len(start["git"]["commit"]) == 40, "the tests run from a checkout"
+    assert start["hardware"]["cpus"] == os.cpu_count() and start["trainer"]["accelerator"] == "cpu"
+    record_environment(cfg)  # a resumed run's start is appended, not written over
+    assert len(json.loads((tmp_path / "environment.json").read_text())["starts"]) == 2

@@ -32,6 +32,7 @@ from genlab.run.checks import (
     refuse_multirun_with_popen_ddp,
     warn_about_oversubscription,
 )
+from genlab.run.environment import record_environment
 from genlab.run.jobs import leaves_nothing_if_refused
 from genlab.run.lock import hold_run_lock
 from genlab.run.objective import final_value, optimized_metric
@@ -164,6 +165,7 @@ def train(cfg: DictConfig) -> float | None:
         refuse_multirun_with_popen_ddp(cfg.trainer)
         hold_run_lock(cfg.paths.output_dir, option="paths.output_dir")
         run = assemble(cfg)
+    record_environment(cfg)
     run.trainer.fit(run.model, datamodule=run.datamodule, ckpt_path=cfg.get("ckpt_path"))
     exit_if_stopped_by_signal(run.trainer, cfg.paths.output_dir)
     report(run.trainer, cfg.paths.output_dir)
