@@ -170,6 +170,12 @@ def test_bigan_encoder_inverts_the_generator_on_eight_gaussians(tmp_path):
     assert same_mode > 0.3, same_mode
 
 
+def test_the_progress_bar_shows_both_players_losses(tmp_path):
+    run = fit(["model=gan", "dataset=toy2d", "trainer.max_steps=4"], tmp_path)
+    shown = set(run.trainer.progress_bar_metrics)
+    assert {"train/d_loss_step", "train/g_loss_step"} <= shown and not any("d_real" in key for key in shown)
+
+
 def test_generator_ema_averages_the_generator_only_and_is_what_samples_use(tmp_path):
     run = fit(["model=gan", "dataset=toy2d", "model.ema_decay=0.9", "trainer.max_steps=20"], tmp_path)
     model = run.model

@@ -173,6 +173,8 @@ class GenerativeModule(L.LightningModule):
     ddp_find_unused_parameters: bool = False
     # What `genlab train` returns for sweepers to optimise when `optimized_metric` is not set.
     default_optimized_metric: str | None = "val/loss"
+    # The logged terms the progress bar shows (a GAN's two players each have a loss).
+    progress_terms: tuple[str, ...] = ("loss",)
 
     def __init__(self, name: str, data_shape: Sequence[int], optimizer: OptimizerFactory | None = None) -> None:
         super().__init__()
@@ -208,7 +210,8 @@ class GenerativeModule(L.LightningModule):
     def log_terms(self, stage: str, terms: dict[str, Tensor]) -> None:
         on_step = stage == "train"
         for key, value in terms.items():
-            self.log(f"{stage}/{key}", value, on_step=on_step, on_epoch=True, prog_bar=key == "loss", sync_dist=True)
+            shown = key in self.progress_terms
+            self.log(f"{stage}/{key}", value, on_step=on_step, on_epoch=True, prog_bar=shown, sync_dist=True)
 
 
 def require(model: GenerativeModule, capability: type, purpose: str) -> None:

@@ -42,6 +42,7 @@ class DiscriminatorPlay:
 class AdversarialModule(GenerativeModule, Samples, DecodesLatents, Discriminates):
     ddp_find_unused_parameters = True  # critic steps leave the generator unused
     default_optimized_metric = "fid"  # with evaluation=…: the FID of the evaluation callback
+    progress_terms = ("d_loss", "g_loss")  # both players' losses in the progress bar
 
     def __init__(
         self,
