@@ -1,6 +1,7 @@
 """Datasets: embedded ones load offline, real ones load from local files or fail clearly."""
 
 import gzip
+import os
 import struct
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,6 +18,8 @@ from genlab.data.sampler import EpochShuffleSampler
 from genlab.data.shapes import ShapesDataModule
 from genlab.data.toy2d import Toy2dDataModule
 from genlab.errors import GenlabError
+from genlab.run.resolvers import loader_workers
+from tests.conftest import compose_train
 
 
 def test_digits_are_real_images_in_unit_range():
@@ -163,3 +166,11 @@ def test_missing_image_folder_is_a_clear_error(tmp_path):
     dm = ImageFolderDataModule(name="image_folder", root=str(tmp_path / "none"), shape=(3, 64, 64), channels=3)
     with pytest.raises(GenlabError, match=r"point dataset\.root at a folder of images"):
         dm.setup()
+
+
+def test_loader_workers_leave_one_cpu_to_training(tmp_path):
+    cpus = len(os.sched_getaffinity(0))
+    assert loader_workers(4) == max(0, min(4, cpus - 1)) and loader_workers(0) == 0
+    cfg = compose_train(["dataset=celeba"], tmp_path)
+    assert cfg.dataset.num_workers == max(0, min(4, cpus - 1))
+    assert compose_train(["dataset=celeba", "dataset.num_workers=3"], tmp_path).dataset.num_workers == 3

@@ -137,6 +137,7 @@ class GenlabDataModule(L.LightningDataModule):
             num_workers=self.num_workers,
             generator=self._loader_generator(),
             persistent_workers=self.num_workers > 0,
+            pin_memory=torch.cuda.is_available(),  # page-locked batches copy to the GPU without a stall
         )
 
     def val_dataloader(self) -> DataLoader:
@@ -147,6 +148,7 @@ class GenlabDataModule(L.LightningDataModule):
             num_workers=self.num_workers,
             generator=self._loader_generator(),
             persistent_workers=self.num_workers > 0,
+            pin_memory=torch.cuda.is_available(),  # page-locked batches copy to the GPU without a stall
         )
 
     def on_after_batch_transfer(self, batch: list[Tensor], dataloader_idx: int) -> list[Tensor]:

@@ -20,6 +20,14 @@ def beside_checkpoint(ckpt: str | None, folder: str) -> str:
     return "." if ckpt is None else str(derived_path(Path(ckpt).expanduser(), folder, "-").parent)
 
 
+def loader_workers(wanted: int) -> int:
+    """DataLoader workers: `wanted`, but no more than the CPUs this process may use leave beside
+    the training process itself (4 workers on 2 cores made torch warn on every run, and crawl)."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(0, min(int(wanted), cpus - 1))
+
+
 def register() -> None:
     OmegaConf.register_new_resolver("genlab_stamp", run_stamp, use_cache=True, replace=True)
     OmegaConf.register_new_resolver("genlab_beside", beside_checkpoint, replace=True)
+    OmegaConf.register_new_resolver("genlab_workers", loader_workers, replace=True)
