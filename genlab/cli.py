@@ -20,6 +20,7 @@ COMMANDS = {
         "score a checkpoint: ckpt=PATH metrics=[fid,kid,is,precision,recall,ppl,separability]",
     ),
     "export": ("genlab.run.export", "write a checkpoint for another library: ckpt=PATH format=diffusers out=DIR"),
+    "compare": ("genlab.run.compare", "one table of runs: RUN_OR_SWEEP_DIR... [sort=val/loss] [format=markdown]"),
     "list": ("genlab.run.listing", "list config groups and their options: genlab list [group]"),
 }
 
@@ -35,6 +36,7 @@ examples:
   genlab train resume=outputs/vae-digits/<stamp>
   genlab sample ckpt=outputs/vae-digits/<stamp>/checkpoints/last.ckpt n=64
   genlab eval ckpt=.../last.ckpt extractor=domain classifier=.../classifier/last.ckpt n=2000
+  genlab compare outputs/multirun/<stamp> sort=val/loss format=markdown
   genlab list model
 
 `genlab <command> --help` shows that command's options (for train: Hydra's help).
