@@ -173,3 +173,22 @@ def test_a_run_records_the_code_libraries_and_hardware_it_ran_on(tmp_path):
     assert start["hardware"]["cpus"] == os.cpu_count() and start["trainer"]["accelerator"] == "cpu"
     record_environment(cfg)  # a resumed run's start is appended, not written over
     assert len(json.loads((tmp_path / "environment.json").read_text())["starts"]) == 2
+
+
+@pytest.mark.parametrize(
+    "family",
+    [
+        ["model=vae"],
+        ["model=dcgan", "model.generator.width=8", "model.discriminator.width=8"],
+        ["model=ddpm", "model.network.widths=[8,16]", "model.network.groups=4"],
+        ["model=gated_pixelcnn", "model.network.width=8", "model.network.layers=2"],
+    ],
+    ids=["vae", "dcgan", "ddpm", "gated_pixelcnn"],
+)
+def test_every_family_trains_in_bf16_mixed_precision_on_the_cpu_and_records_it(family, tmp_path):
+    cfg = compose_train([*QUIET, *family, *SMALL, "trainer.max_steps=3", "trainer.precision=bf16-mixed"], tmp_path)
+    train(cfg)
+    (start,) = json.loads((tmp_path / "environment.json").read_text())["starts"]
+    assert start["trainer"]["precision"] == "bf16-mixed"
+    state = torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
+    assert state and all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point()), "no NaN"
