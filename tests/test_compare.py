@@ -1,10 +1,11 @@
 """`genlab compare`: a sweep's runs in one table, the overrides that differ as columns, sorted by
-a metric, in text/Markdown/CSV; clear one-line refusals."""
+a metric, in text/Markdown/CSV; their curves in one PNG; clear one-line refusals."""
 
 import csv
 import io
 
 import pytest
+from PIL import Image
 
 from tests.conftest import run_cli
 
@@ -41,12 +42,22 @@ def test_markdown_and_text_hold_the_same_rows(sweep, tmp_path):
     assert len(text) == 3 and text[0].split()[:2] == ["run", "model.latent_dim"]
 
 
+def test_plot_draws_the_chosen_curves_of_every_run_into_one_png(sweep, tmp_path):
+    png = tmp_path / "curves.png"
+    result = run_cli("compare", str(sweep), "plot=val/loss,val/mse", f"png={png}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    with Image.open(png) as image:
+        assert image.size == (1000, 350), "two panels of 5 × 3.5 inches at 100 dpi"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["sort=metrics/fid"], "sort=metrics/fid: no run logged it; choose one of"),
         (["format=xlsx"], "format=xlsx: use one of text, markdown, csv"),
         (["colour=red"], "colour= is not an option of genlab compare"),
+        (["plot=val/loss"], "plot= and png= go together"),
+        (["plot=val/fid", "png=x.png"], "plot=val/fid: no run logged it; choose from"),
     ],
 )
 def test_mistakes_are_one_line(sweep, tmp_path, args, message):

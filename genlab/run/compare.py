@@ -1,11 +1,13 @@
-"""`genlab compare RUN_OR_SWEEP_DIR… [sort=METRIC] [format=text|markdown|csv]`: one table of runs.
+"""`genlab compare RUN_OR_SWEEP_DIR… [sort=METRIC] [format=text|markdown|csv] [plot=TAG,… png=FILE]`:
+one table of runs, and optionally their curves side by side.
 
 Every run directory below the given folders (a run is a folder with `.hydra/config.yaml`)
 becomes a row: the overrides in which the runs differ, each run's status (finished, stopped,
 failed, or unfinished: running or killed), its optimiser steps, wall time, and the final and
 best value of each validation scalar it logged to TensorBoard. Scores carry their feature space in their name
 (`metrics/fid[inception]`, `metrics/fid[digits-classifier]`), so numbers from different feature
-spaces land in different columns, never in one. Reads files only: no torch, no model.
+spaces land in different columns, never in one. `plot=` draws the chosen scalars' curves of
+every run into one PNG, a panel per scalar. Reads files only: no torch, no model.
 """
 
 import csv
@@ -23,6 +25,8 @@ LOWER_IS_BETTER = ("loss", "nll", "bits_per_dim", "mse", "fid", "kid", "kl", "re
 
 @dataclass
 class RunRow:
+    """One run's table row; `curves` holds every val/ and metrics/ scalar as (steps, values)."""
+
     path: Path
     overrides: dict[str, str]
     status: str
@@ -30,6 +34,7 @@ class RunRow:
     seconds: float | None = None
     final: dict[str, float] = field(default_factory=dict)
     best: dict[str, float] = field(default_factory=dict)
+    curves: dict[str, tuple[list[int], list[float]]] = field(default_factory=dict)
 
 
 def find_runs(folders: list[Path]) -> list[Path]:
@@ -48,26 +53,30 @@ def lower_is_better(tag: str) -> bool:
     return any(word in tag.rsplit("/", 1)[-1] for word in LOWER_IS_BETTER)
 
 
-def read_scalars(run: Path) -> tuple[dict[str, float], dict[str, float], int | None, float | None]:
-    """(final, best, steps, seconds from the first to the last event) of val/ and metrics/ scalars.
-    Lightning logs a step's scalars under the count of steps before it, so steps = last + 1."""
+def read_run(run: Path) -> RunRow:
+    """The row of `run`: final, best and curve of each val/ and metrics/ scalar, steps and the
+    seconds from the first to the last event. Lightning logs a step's scalars under the count of
+    steps before it, so steps = last + 1."""
+    row = RunRow(run, read_overrides(run), status_of(run))
     if not (run / "tensorboard").is_dir():
-        return {}, {}, None, None
+        return row
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     events = EventAccumulator(str(run / "tensorboard"), size_guidance={"scalars": 0})
     events.Reload()
-    final, best, steps, times = {}, {}, [], []
+    steps, times = [], []
     for tag in events.Tags()["scalars"]:
         scalars = events.Scalars(tag)
         steps.append(scalars[-1].step)
         times += [scalars[0].wall_time, scalars[-1].wall_time]
         if tag.startswith(("val/", "metrics/")):
             values = [s.value for s in scalars]
-            final[tag] = values[-1]
-            best[tag] = min(values) if lower_is_better(tag) else max(values)
-    seconds = max(times) - min(times) if times else None
-    return final, best, max(steps) + 1 if steps else None, seconds
+            row.final[tag] = values[-1]
+            row.best[tag] = min(values) if lower_is_better(tag) else max(values)
+            row.curves[tag] = ([s.step + 1 for s in scalars], values)
+    row.seconds = max(times) - min(times) if times else None
+    row.step = max(steps) + 1 if steps else None
+    return row
 
 
 def status_of(run: Path) -> str:
@@ -87,11 +96,6 @@ def read_overrides(run: Path) -> dict[str, str]:
     lines = path.read_text().splitlines() if path.is_file() else []
     pairs = [line.removeprefix("- ").strip().strip("'\"") for line in lines if line.startswith("- ")]
     return dict(pair.split("=", 1) for pair in pairs if "=" in pair)
-
-
-def read_run(run: Path) -> RunRow:
-    final, best, step, seconds = read_scalars(run)
-    return RunRow(run, read_overrides(run), status_of(run), step, seconds, final, best)
 
 
 def table(rows: list[RunRow], sort: str | None) -> tuple[list[str], list[list[str]]]:
@@ -126,18 +130,48 @@ def render(header: list[str], body: list[list[str]], fmt: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def plot_curves(rows: list[RunRow], tags: list[str], png: Path) -> None:
+    """One panel per scalar, one line per run, labelled by the overrides in which the runs differ."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    unknown = [tag for tag in tags if not any(tag in r.curves for r in rows)]
+    if unknown:
+        logged = sorted({t for r in rows for t in r.curves})
+        raise GenlabError(f"plot={unknown[0]}: no run logged it; choose from {', '.join(logged) or '(none logged)'}")
+    varying = sorted({k for r in rows for k in r.overrides if len({row.overrides.get(k) for row in rows}) > 1})
+    figure, axes = plt.subplots(1, len(tags), figsize=(5 * len(tags), 3.5), squeeze=False)
+    for axis, tag in zip(axes[0], tags, strict=True):
+        for r in rows:
+            if tag in r.curves:
+                label = " ".join(f"{k}={r.overrides.get(k, '')}" for k in varying) or r.path.name
+                axis.plot(*r.curves[tag], marker=".", label=label)
+        axis.set(title=tag, xlabel="step")
+        axis.legend(fontsize="small")
+    figure.tight_layout()
+    figure.savefig(png, dpi=100)
+    plt.close(figure)
+
+
 def compare(args: list[str]) -> str:
     options = dict(a.split("=", 1) for a in args if "=" in a)
-    unknown = sorted(set(options) - {"sort", "format", "out"})
+    unknown = sorted(set(options) - {"sort", "format", "out", "plot", "png"})
     if unknown:
-        raise GenlabError(f"{unknown[0]}= is not an option of genlab compare; use sort=, format= or out=")
+        raise GenlabError(f"{unknown[0]}= is not an option of genlab compare; use sort=, format=, out=, plot= or png=")
+    if ("plot" in options) != ("png" in options):
+        raise GenlabError("plot= and png= go together: plot=val/loss png=curves.png")
     fmt = options.get("format", "text")
     if fmt not in FORMATS:
         raise GenlabError(f"format={fmt}: use one of {', '.join(FORMATS)}")
     folders = [Path(a).expanduser() for a in args if "=" not in a]
     if not folders:
         raise GenlabError("genlab compare needs run or sweep directories, e.g. genlab compare outputs/multirun/<stamp>")
-    header, body = table([read_run(run) for run in find_runs(folders)], options.get("sort"))
+    rows = [read_run(run) for run in find_runs(folders)]
+    if "plot" in options:
+        plot_curves(rows, options["plot"].split(","), Path(options["png"]))
+    header, body = table(rows, options.get("sort"))
     text = render(header, body, fmt)
     if "out" in options:
         Path(options["out"]).write_text(text)

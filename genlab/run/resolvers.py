@@ -1,6 +1,7 @@
 """OmegaConf resolvers that the shipped configs use; registered before Hydra composes."""
 
 import os
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -14,10 +15,13 @@ def run_stamp() -> str:
 
 def beside_checkpoint(ckpt: str | None, folder: str) -> str:
     """The folder where `genlab sample`/`eval` write what they make from `ckpt` (`<run>/<folder>`):
-    their `-m` sweeps keep Hydra's `multirun.yaml` there, not in the working directory."""
+    their `-m` sweeps keep Hydra's `multirun.yaml` there, not in the working directory (without
+    `ckpt=`, which the command then refuses, in the temporary directory)."""
     from genlab.checkpoint import derived_path
 
-    return "." if ckpt is None else str(derived_path(Path(ckpt).expanduser(), folder, "-").parent)
+    if ckpt is None:
+        return tempfile.gettempdir()
+    return str(derived_path(Path(ckpt).expanduser(), folder, "-").parent)
 
 
 def loader_workers(wanted: int) -> int:
