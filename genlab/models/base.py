@@ -175,6 +175,8 @@ class GenerativeModule(L.LightningModule):
     default_optimized_metric: str | None = "val/loss"
     # The logged terms the progress bar shows (a GAN's two players each have a loss).
     progress_terms: tuple[str, ...] = ("loss",)
+    # Classes the model is conditioned on; sample grids then show one class per row.
+    categories: int | None = None
 
     def __init__(self, name: str, data_shape: Sequence[int], optimizer: OptimizerFactory | None = None) -> None:
         super().__init__()
@@ -190,8 +192,8 @@ class GenerativeModule(L.LightningModule):
         return self.optimizer_factory(self.parameters())
 
     def grid_nrow(self, n: int) -> int | None:
-        """Images per row that suit this model's sample grids; None: the caller's default (√n)."""
-        return None
+        """Images per row that put one category per row; None: the caller's default (√n)."""
+        return None if self.categories is None else max(1, n // self.categories)
 
     def log_reconstruction(self, stage: str, x: Tensor, recon: Tensor) -> None:
         """Per-value MSE in data space, comparable across models and with the PCA baseline; for

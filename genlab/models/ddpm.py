@@ -53,6 +53,7 @@ class DDPM(GenerativeModule, Samples, ChoosesSampler, Guided, ShowsDenoising, Ex
         super().__init__(name, data_shape, optimizer)
         self.grad_clip = grad_clip
         self.guidance = guidance or Unguided()
+        self.categories = self.guidance.categories
         self.network = network(self.data_shape, classes=self.guidance.embeddings)
         self.network_ema = moving_average(self.network, ema_decay)
         self.schedule = schedule
@@ -117,10 +118,6 @@ class DDPM(GenerativeModule, Samples, ChoosesSampler, Guided, ShowsDenoising, Ex
 
     def guidance_description(self) -> str:
         return self.guidance.describe()
-
-    def grid_nrow(self, n: int) -> int | None:
-        """One class per row for a class-conditional model (None: the caller's default)."""
-        return None if self.guidance.categories is None else max(1, n // self.guidance.categories)
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         return self.from_model_scale(self._reverse(n, 1, generator))

@@ -40,6 +40,7 @@ class PixelCNN(GenerativeModule, Samples, HasLikelihood):
         super().__init__(name, data_shape, optimizer)
         self.levels = levels
         self.labels = labels or Unlabelled()
+        self.categories = self.labels.categories
         self.network = network(self.data_shape, levels=1 if levels == 2 else levels, classes=self.labels.embeddings)
 
     def quantise(self, x: Tensor) -> Tensor:
@@ -76,10 +77,6 @@ class PixelCNN(GenerativeModule, Samples, HasLikelihood):
 
     def validation_step(self, batch: Sequence[Tensor], batch_idx: int) -> None:
         self.log_likelihood_terms("val", batch[0], self.labels.given_labels(batch[1]))
-
-    def grid_nrow(self, n: int) -> int | None:
-        """One class per row for a class-conditional model (None: the caller's default)."""
-        return None if self.labels.categories is None else max(1, n // self.labels.categories)
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:

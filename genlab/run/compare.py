@@ -98,8 +98,13 @@ def read_overrides(run: Path) -> dict[str, str]:
     return dict(pair.split("=", 1) for pair in pairs if "=" in pair)
 
 
+def varying_overrides(rows: list[RunRow]) -> list[str]:
+    """The override keys whose values differ between the runs."""
+    return sorted({k for r in rows for k in r.overrides if len({row.overrides.get(k) for row in rows}) > 1})
+
+
 def table(rows: list[RunRow], sort: str | None) -> tuple[list[str], list[list[str]]]:
-    varying = sorted({k for r in rows for k in r.overrides if len({row.overrides.get(k) for row in rows}) > 1})
+    varying = varying_overrides(rows)
     metrics = sorted({tag for r in rows for tag in r.final})
     if sort is not None:
         if sort not in metrics:
@@ -141,7 +146,7 @@ def plot_curves(rows: list[RunRow], tags: list[str], png: Path) -> None:
     if unknown:
         logged = sorted({t for r in rows for t in r.curves})
         raise GenlabError(f"plot={unknown[0]}: no run logged it; choose from {', '.join(logged) or '(none logged)'}")
-    varying = sorted({k for r in rows for k in r.overrides if len({row.overrides.get(k) for row in rows}) > 1})
+    varying = varying_overrides(rows)
     figure, axes = plt.subplots(1, len(tags), figsize=(5 * len(tags), 3.5), squeeze=False)
     for axis, tag in zip(axes[0], tags, strict=True):
         for r in rows:

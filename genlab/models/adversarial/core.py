@@ -117,10 +117,6 @@ class AdversarialModule(GenerativeModule, Samples, DecodesLatents, Discriminates
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         return self.decode(torch.randn(n, self.latent_dim, generator=generator))
 
-    def grid_nrow(self, n: int) -> int | None:
-        """Images per row that put one category per row (None: the caller's default)."""
-        return None if self.categories is None else max(1, n // self.categories)
-
     @property
     def decision_threshold(self) -> float | None:
         return self.objective.decision_threshold
