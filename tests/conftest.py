@@ -38,7 +38,11 @@ def compose_train(overrides: list[str], output_dir: Path) -> DictConfig:
 def cheap_sampling(cfg: DictConfig, steps: int = 2) -> DictConfig:
     """For tests that only need *some* samples (grids, counts): diffusion models sample in `steps`
     reverse steps instead of the schedule's 1000, and autoregressive models (one network pass per
-    pixel and channel) get 8-px images; other models are unchanged."""
+    pixel and channel) get 8-px images, style-based networks (the papers' 512 feature maps) at most
+    32 maps; other models are unchanged."""
+    for network in (cfg.model.get("generator", {}).get("synthesis"), cfg.model.get("discriminator")):
+        if network is not None and "channel_max" in network:
+            network.channel_max = min(network.channel_max, 32)
     if "sampler" in cfg.model:
         cfg.model.sampler.steps = steps
     if "pixelcnn" in str(cfg.model.get("network", {}).get("_target_", "")) and "image_size" in cfg.dataset:

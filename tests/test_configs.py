@@ -24,7 +24,7 @@ NOT_FAKEABLE = {"cifar10"}  # torchvision checks the md5 of the real archive fil
 def needs_images(model_cfg) -> bool:
     """Convolutional networks (conv AE/VAE nets, DCGAN G/D, the diffusion U-Net) cannot take 2-D points."""
     nets = [model_cfg.get(key) or {} for key in ("net", "generator", "discriminator", "network")]
-    image_nets = ("conv", "dcgan", "unet", "pixelcnn", "gated_pixelcnn")
+    image_nets = ("conv", "dcgan", "unet", "pixelcnn", "gated_pixelcnn", "StyleGenerator", "ResidualDiscriminator")
     return any(net.get("_target_", "").rsplit(".", 1)[-1].startswith(image_nets) for net in nets)
 
 

@@ -16,6 +16,14 @@ from genlab.run.train import assemble
 from tests.conftest import QUIET, compose_train, fit
 from tests.e2e import load
 
+STYLEGAN_TINY = [
+    "model.generator.synthesis.channel_base=128",
+    "model.generator.synthesis.channel_max=16",
+    "model.discriminator.channel_base=128",
+    "model.discriminator.channel_max=16",
+]
+# R1 and the path-length term (with its running mean) fall on both sides of every stop
+STYLEGAN_REGULARISED_OFTEN = ["model.regularisers.r1.every=3", "model.path_length.every=2"]
 # digits at batch size 256: 6 training batches an epoch
 DATA = ["dataset.batch_size=256", "dataset.image_size=16"]
 FAMILIES = {
@@ -23,6 +31,7 @@ FAMILIES = {
     "dcgan": (["model=dcgan", "model.generator.width=8", "model.discriminator.width=8"], 2),
     "ddpm": (["model=ddpm", "model.network.widths=[8,16]", "model.network.groups=4"], 1),
     "gated_pixelcnn": (["model=gated_pixelcnn", "model.network.width=8", "model.network.layers=2"], 1),
+    "stylegan2": (["experiment=stylegan2_digits", *STYLEGAN_TINY, *STYLEGAN_REGULARISED_OFTEN], 2),
 }
 
 
@@ -40,8 +49,16 @@ def resumed_equals_straight(tmp_path, overrides: list[str], batches: int, steps_
         assert torch.equal(value, actual[key]), key
 
 
-@pytest.mark.parametrize("family", FAMILIES)
-@pytest.mark.parametrize("batches", [6, 4], ids=["epoch-boundary", "mid-epoch"])
+SLOW_FAMILIES = {"stylegan2"}  # their mid-epoch stop runs in the slow suite (test-fast stays under 3 min)
+STOPS = [
+    pytest.param(family, batches, id=f"{stop}-{family}", marks=pytest.mark.slow if slow else ())
+    for family in FAMILIES
+    for batches, stop in [(6, "epoch-boundary"), (4, "mid-epoch")]
+    for slow in [family in SLOW_FAMILIES and batches == 4]
+]
+
+
+@pytest.mark.parametrize(("family", "batches"), STOPS)
 def test_n_steps_resumed_then_n_more_equal_2n_steps(tmp_path, family, batches):
     overrides, steps_per_batch = FAMILIES[family]
     resumed_equals_straight(tmp_path, [*overrides, *DATA], batches, steps_per_batch)

@@ -107,15 +107,47 @@ class DecodesLatents(ABC):
     def decode(self, codes: Tensor, labels: Tensor | None = None) -> Tensor:
         """Data-space outputs for `codes`; `labels` (conditional models) default to `grid_labels`."""
 
-    def truncate(self, codes: Tensor, psi: float) -> Tensor:
-        """The truncation trick: codes pulled towards the space's mean (0 for N(0, I)) by ψ ∈ (0, 1]."""
-        return truncate(codes, psi)
+    def decode_truncated(self, codes: Tensor, psi: float, labels: Tensor | None = None) -> Tensor:
+        """The truncation trick: outputs for codes pulled towards the prior's mean (0 for N(0, I)) by
+        ψ ∈ (0, 1]; style-based generators pull in W instead (`HasStyleSpace`)."""
+        return self.decode(truncate(codes, psi), labels)
 
     def grid_labels(self, n: int, per_row: int | None = None) -> Tensor | None:
         """Labels for a grid of `n` images with one category per row of `per_row` images (default
         `n // categories`, so each category gets a row); categories repeat when rows outnumber them.
         None for unconditional models."""
         return None if self.categories is None else category_rows(n, self.categories, per_row)
+
+
+class HasStyleSpace(ABC):
+    """A style-based generator: a mapping network z → w and a synthesis network that reads one w
+    per layer, ws of shape (n, num_ws, w_dim). Truncation in W, style mixing, interpolation in W,
+    SeFa, attribute editing and PPL in W (`genlab/analysis/styles.py`, `genlab explore`) need it.
+    Every method uses the sampling network (the moving average where there is one), with the
+    noise inputs fixed, so the same ws always give the same image."""
+
+    w_dim: int
+    num_ws: int
+
+    @abstractmethod
+    def map_codes(self, z: Tensor) -> Tensor:
+        """w (n, w_dim) for codes z (n, latent_dim)."""
+
+    @abstractmethod
+    def synthesize(self, ws: Tensor) -> Tensor:
+        """Data-space images for per-layer styles ws (n, num_ws, w_dim)."""
+
+    @abstractmethod
+    def mean_style(self) -> Tensor:
+        """w̄, the running mean of w tracked in training (truncation's centre)."""
+
+    @abstractmethod
+    def style_weights(self) -> list[tuple[int, Tensor]]:
+        """(index into ws, effective weight (styles, w_dim)) of every style affine, in layer order."""
+
+    def broadcast(self, w: Tensor) -> Tensor:
+        """One w for every layer: (n, w_dim) → (n, num_ws, w_dim)."""
+        return w[:, None].expand(-1, self.num_ws, -1)
 
 
 class Reconstructs(ABC):

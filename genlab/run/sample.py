@@ -42,8 +42,8 @@ def prior_images(model, cfg: DictConfig) -> tuple[str, Tensor, int]:
     require(model, DecodesLatents, f"samples from chosen codes (mode={cfg.mode}, truncation={cfg.truncation})")
     psi = "" if cfg.truncation == 1 else f"_psi{cfg.truncation:g}"
     if cfg.mode == "grid":
-        z = model.truncate(torch.randn(cfg.n, model.latent_dim, generator=generator), cfg.truncation)
-        return f"samples{psi}", model.decode(z), grid_nrow
+        z = torch.randn(cfg.n, model.latent_dim, generator=generator)
+        return f"samples{psi}", model.decode_truncated(z, cfg.truncation), grid_nrow
     if cfg.mode == "interpolate":
         steps = cfg.steps or INTERPOLATION_STEPS
         if cfg.interpolation not in ("lerp", "slerp") or steps < 2:
@@ -51,9 +51,10 @@ def prior_images(model, cfg: DictConfig) -> tuple[str, Tensor, int]:
                 f"interpolation={cfg.interpolation}, steps={steps}: use lerp or slerp with at least 2 steps"
             )
         rows = max(1, cfg.n // steps)
-        endpoints = model.truncate(torch.randn(2 * rows, model.latent_dim, generator=generator), cfg.truncation)
+        endpoints = torch.randn(2 * rows, model.latent_dim, generator=generator)
         z = interpolation_grid(endpoints, steps, cfg.interpolation)
-        images = model.decode(z, model.grid_labels(len(z), per_row=steps))  # each walk keeps one category
+        labels = model.grid_labels(len(z), per_row=steps)  # each walk keeps one category
+        images = model.decode_truncated(z, cfg.truncation, labels)
         return f"interpolation-{cfg.interpolation}{psi}", images, steps
     raise GenlabError(f"mode={cfg.mode} is unknown; use grid or interpolate (diffusion models: chain, noising)")
 
