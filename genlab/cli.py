@@ -19,6 +19,10 @@ COMMANDS = {
         "genlab.run.evaluate",
         "score a checkpoint: ckpt=PATH metrics=[fid,kid,is,precision,recall,ppl,separability]",
     ),
+    "explore": (
+        "genlab.run.explore",
+        "pictures of a latent space: ckpt=PATH what=mixing|truncation|interpolate|sefa|edit|traversal",
+    ),
     "export": ("genlab.run.export", "write a checkpoint for another library: ckpt=PATH format=diffusers out=DIR"),
     "compare": ("genlab.run.compare", "one table of runs: RUN_OR_SWEEP_DIR... [sort=val/loss] [format=markdown]"),
     "list": ("genlab.run.listing", "list config groups and their options: genlab list [group]"),
@@ -36,6 +40,7 @@ examples:
   genlab train resume=outputs/vae-digits/<stamp>
   genlab sample ckpt=outputs/vae-digits/<stamp>/checkpoints/last.ckpt n=64
   genlab eval ckpt=.../last.ckpt extractor=domain classifier=.../classifier/last.ckpt n=2000
+  genlab explore ckpt=outputs/stylegan2-digits/<stamp>/checkpoints/last.ckpt what=sefa layers=coarse
   genlab compare outputs/multirun/<stamp> sort=val/loss format=markdown
   genlab list model
 

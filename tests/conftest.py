@@ -96,3 +96,22 @@ def classifier_ckpt(tmp_path_factory) -> str:
     out = tmp_path_factory.mktemp("classifier")
     fit(["model=classifier", "dataset.image_size=16", "trainer.max_steps=30"], out)
     return str(out / "checkpoints" / "last.ckpt")
+
+
+SMALL_STYLEGAN = [
+    "experiment=stylegan2_digits",
+    "dataset.image_size=16",
+    "model.generator.synthesis.channel_base=256",
+    "model.generator.synthesis.channel_max=16",
+    "model.discriminator.channel_base=256",
+    "model.discriminator.channel_max=16",
+]
+
+
+@pytest.fixture(scope="session")
+def stylegan_ckpt(tmp_path_factory) -> Path:
+    """The last checkpoint of a StyleGAN2 on 16-px digits after 20 optimiser steps (10 of G, the
+    path-length term due three times)."""
+    out = tmp_path_factory.mktemp("stylegan")
+    fit([*SMALL_STYLEGAN, "trainer.max_steps=20", "dataset.batch_size=16"], out)
+    return out / "checkpoints" / "last.ckpt"

@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 
+from genlab.checkpoint import read_checkpoint, rebuild_model
 from genlab.errors import GenlabError
 from genlab.models.adversarial.stylegan import mix_styles
 from genlab.nn.residual_discriminator import ResidualDiscriminator, minibatch_stddev
@@ -15,16 +16,8 @@ from genlab.nn.synthesis import AdaINSynthesis, SkipSynthesis, StyleGenerator
 from genlab.objectives.path_length import PathLength
 from genlab.run.evaluate import evaluate
 from genlab.run.train import assemble
+from tests.conftest import SMALL_STYLEGAN as SMALL
 from tests.conftest import compose_command, compose_train, fit
-
-SMALL = [
-    "experiment=stylegan2_digits",
-    "dataset.image_size=16",
-    "model.generator.synthesis.channel_base=256",
-    "model.generator.synthesis.channel_max=16",
-    "model.discriminator.channel_base=256",
-    "model.discriminator.channel_max=16",
-]
 
 
 @pytest.mark.parametrize("synthesis", [SkipSynthesis, AdaINSynthesis])
@@ -99,11 +92,10 @@ def test_stylegan_refusals_are_one_line(tmp_path):
         StyleGenerator(MappingNetwork(4, 4, 1), SkipSynthesis((1, 16, 16), 4, 64, 4), 4, w_avg_decay=1.0)
 
 
-@pytest.fixture(scope="module")
-def tiny_stylegan(tmp_path_factory):
-    """A StyleGAN2 on 16-px digits after 20 optimiser steps (10 of G, path length due twice)."""
-    run = fit([*SMALL, "trainer.max_steps=20", "dataset.batch_size=16"], tmp_path_factory.mktemp("stylegan"))
-    return run.model.eval()
+@pytest.fixture
+def tiny_stylegan(stylegan_ckpt):
+    """The tiny run's model as `genlab sample` rebuilds it from the checkpoint."""
+    return rebuild_model(read_checkpoint(stylegan_ckpt))
 
 
 def test_training_tracks_the_mean_style_and_the_path_length_mean(tiny_stylegan):

@@ -1,0 +1,228 @@
+"""`genlab explore ckpt=PATH what=…`: the lecture's pictures of a latent space, from a checkpoint.
+
+    what=mixing       style-mixing grid: the top row's styles with one layer range (coarse, middle,
+                      fine by row, or layers=a-b) taken from the left column's       HasStyleSpace
+    what=truncation   a row per seed, a column per ψ (psi=[…]; cutoff=k: first k inputs only)
+    what=interpolate  rows from one seed to another (space=z|w, interpolation=lerp|slerp), PNG + GIF
+    what=sefa         SeFa's top-k directions of the style affines (layers=…): a PNG per direction,
+                      a row per seed, a column per distance; eigenvalues in JSON   HasStyleSpace
+    what=edit         a linear boundary in W for a class of a genlab classifier (classifier=…,
+                      attribute=c), walked along its normal; accuracies in JSON     HasStyleSpace
+    what=traversal    one latent coordinate swept per row (of an encoded validation image where
+                      the model encodes)                                            DecodesLatents
+
+Files go to `<run>/explore/` (beside the checkpoint when it is not in a run's `checkpoints/`).
+Every picture comes from the sampling network (the EMA) with fixed noise inputs and fixed seeds,
+so the same command draws the same picture.
+"""
+
+import json
+from pathlib import Path
+
+import hydra
+import torch
+from omegaconf import DictConfig
+from PIL import Image
+from torch import Tensor
+from torchvision.utils import make_grid, save_image
+
+from genlab.analysis.interpolation import lerp, slerp
+from genlab.analysis.styles import RANGE_NAMES, linear_boundary, mix, sefa, style_range, truncate_styles, walk
+from genlab.analysis.traversal import latent_traversal
+from genlab.checkpoint import checkpoint_config, derived_path, read_checkpoint, rebuild_datamodule, rebuild_model
+from genlab.data.base import first_examples
+from genlab.errors import GenlabError
+from genlab.metrics.extractors import check_input_shape, domain_extractor
+from genlab.models.base import DecodesLatents, Encodes, HasStyleSpace, require
+from genlab.run.evaluate import pick_device
+from genlab.run.launch import run_app
+from genlab.run.user_errors import exit_on_user_error
+
+PICTURES = ("mixing", "truncation", "interpolate", "sefa", "edit", "traversal")
+
+
+class Explorer:
+    """One checkpoint's model, its seeds and where its pictures go."""
+
+    def __init__(self, cfg: DictConfig, ckpt: Path, checkpoint: dict) -> None:
+        self.cfg, self.ckpt, self.checkpoint = cfg, ckpt, checkpoint
+        self.device = pick_device(cfg.device)
+        self.model = rebuild_model(checkpoint).to(self.device)
+        self.noise = torch.Generator().manual_seed(cfg.seed)
+        self.written: list[Path] = []
+
+    def codes(self, n: int) -> Tensor:
+        return torch.randn(n, self.model.latent_dim, generator=self.noise)
+
+    def styles(self, n: int) -> Tensor:
+        """Per-layer styles of `n` fresh seeds, truncated by `truncation`."""
+        model = self.model
+        ws = model.broadcast(model.map_codes(self.codes(n)))
+        return truncate_styles(ws, model.mean_style(), self.cfg.truncation)
+
+    def path(self, tag: str, suffix: str = ".png") -> Path:
+        name = f"{self.ckpt.stem}_{tag}_seed{self.cfg.seed}{suffix}"
+        out = Path(self.cfg.out) / name if self.cfg.out else derived_path(self.ckpt, "explore", name)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        self.written.append(out)
+        return out
+
+    def save(self, tag: str, images: Tensor, nrow: int) -> None:
+        save_image(make_grid(images.clamp(0, 1).cpu(), nrow=nrow, padding=2, pad_value=1.0), self.path(tag))
+
+    def save_json(self, tag: str, content: dict) -> None:
+        self.path(tag, ".json").write_text(json.dumps(content, indent=2))
+
+    def distances(self) -> Tensor:
+        return torch.tensor([float(d) for d in self.cfg.distances])
+
+    def layers(self) -> range | None:
+        return None if self.cfg.layers is None else style_range(str(self.cfg.layers), self.model.num_ws)
+
+    # --- the pictures
+
+    def mixing(self) -> None:
+        require(self.model, HasStyleSpace, "a style-mixing grid (what=mixing)")
+        rows, cols = self.cfg.rows, self.cfg.cols
+        destinations, sources = self.styles(cols), self.styles(rows)
+        synthesize = self.model.synthesize
+        top = synthesize(destinations)
+        blank = torch.ones_like(top[:1])
+        pictures, ranges = [blank, top], []
+        for i in range(rows):
+            layers = self.layers() or style_range(RANGE_NAMES[i % 3], self.model.num_ws)
+            ranges.append([layers.start, layers.stop - 1])
+            mixed = mix(destinations, sources[i : i + 1].expand(cols, -1, -1), layers)
+            pictures += [synthesize(sources[i : i + 1]), synthesize(mixed)]
+        self.save("mixing" if self.cfg.layers is None else f"mixing-{self.cfg.layers}", torch.cat(pictures), cols + 1)
+        self.save_json("mixing", {"rows_take_inputs": ranges, "num_ws": self.model.num_ws})
+
+    def truncation(self) -> None:
+        require(self.model, HasStyleSpace, "truncation in W (what=truncation)")
+        psis = [float(p) for p in self.cfg.psi]
+        ws = self.model.broadcast(self.model.map_codes(self.codes(self.cfg.rows)))
+        w_avg = self.model.mean_style()
+        rows = [truncate_styles(ws, w_avg, psi, self.cfg.cutoff) for psi in psis]
+        images = self.model.synthesize(torch.stack(rows, dim=1).flatten(0, 1))
+        cutoff = "" if self.cfg.cutoff is None else f"-cutoff{self.cfg.cutoff}"
+        self.save(f"truncation{cutoff}", images, len(psis))
+
+    def interpolate(self) -> None:
+        space, method, steps = self.cfg.space, self.cfg.interpolation, self.cfg.steps
+        if space not in ("z", "w") or method not in ("lerp", "slerp") or steps < 2:
+            raise GenlabError(
+                f"space={space}, interpolation={method}, steps={steps}: use space=z|w, lerp|slerp, ≥ 2 steps"
+            )
+        t = torch.linspace(0, 1, steps)
+        if space == "w":
+            require(self.model, HasStyleSpace, "interpolation in W (space=w)")
+            if method == "slerp":
+                raise GenlabError("interpolation=slerp in W: W is not a Gaussian shell; use lerp (or space=z)")
+            ends = self.styles(2 * self.cfg.rows)[:, 0]
+            path = torch.cat([lerp(ends[2 * i], ends[2 * i + 1], t) for i in range(self.cfg.rows)])
+            images = self.model.synthesize(self.model.broadcast(path))
+        else:
+            require(self.model, DecodesLatents, "interpolation in Z (space=z)")
+            ends, walk_between = self.codes(2 * self.cfg.rows), {"lerp": lerp, "slerp": slerp}[method]
+            path = torch.cat([walk_between(ends[2 * i], ends[2 * i + 1], t) for i in range(self.cfg.rows)])
+            images = self.model.decode_truncated(path, self.cfg.truncation)
+        tag = f"interpolate-{space}-{method}"
+        self.save(tag, images, steps)
+        self.save_gif(tag, images.reshape(self.cfg.rows, steps, *images.shape[1:]))
+
+    def save_gif(self, tag: str, rows: Tensor) -> None:
+        """A frame per step: the rows' images at that step side by side, there and back again."""
+        frames = []
+        for step in range(rows.shape[1]):
+            grid = make_grid(rows[:, step].clamp(0, 1).cpu(), nrow=len(rows), padding=2, pad_value=1.0)
+            frames.append(Image.fromarray(grid.mul(255).round().byte().permute(1, 2, 0).numpy()))
+        frames += frames[-2:0:-1]
+        frames[0].save(self.path(tag, ".gif"), save_all=True, append_images=frames[1:], duration=120, loop=0)
+
+    def sefa(self) -> None:
+        require(self.model, HasStyleSpace, "SeFa directions (what=sefa; they factorise the style affines)")
+        layers = self.layers()
+        directions, eigenvalues = sefa(self.model.style_weights(), layers, self.cfg.k)
+        ws, distances = self.styles(self.cfg.rows), self.distances()
+        name = "sefa" if layers is None else f"sefa-{self.cfg.layers}"
+        for i, direction in enumerate(directions):
+            self.save(f"{name}_dir{i}", self.model.synthesize(walk(ws, direction, distances, layers)), len(distances))
+        self.save_json(name, {"eigenvalues": eigenvalues.tolist(), "distances": distances.tolist()})
+
+    def edit(self) -> None:
+        require(self.model, HasStyleSpace, "attribute editing in W (what=edit)")
+        cfg = self.cfg
+        dataset = checkpoint_config(self.checkpoint)["dataset"]["name"]
+        extractor = domain_extractor(cfg.classifier, dataset, cfg.trust_config)
+        extractor.net.to(self.device)
+        check_input_shape(extractor, self.model.data_shape)
+        w = self.styles(cfg.fit_samples)[:, 0]
+        labels = torch.cat([self.classes(extractor, chunk) for chunk in w.split(250)])
+        normal, accuracy = linear_boundary(w, labels == cfg.attribute)
+        ws, distances = self.styles(cfg.rows), self.distances()
+        edited = self.model.synthesize(walk(ws, normal, distances))
+        self.save(f"edit-class{cfg.attribute}", edited, len(distances))
+        shown = (self.predict(extractor, edited) == cfg.attribute).float().reshape(cfg.rows, -1).mean(dim=0)
+        self.save_json(
+            f"edit-class{cfg.attribute}",
+            {
+                "classifier": extractor.name,
+                "attribute": cfg.attribute,
+                "fit_samples": cfg.fit_samples,
+                "share_with_attribute": float((labels == cfg.attribute).float().mean()),
+                "boundary_accuracy": accuracy,
+                "distances": distances.tolist(),
+                "share_classified_as_attribute": shown.tolist(),
+            },
+        )
+        print(f"boundary accuracy {accuracy:.3f}; share classified as {cfg.attribute} by distance: {shown.tolist()}")
+
+    def classes(self, extractor, w: Tensor) -> Tensor:
+        return self.predict(extractor, self.model.synthesize(self.model.broadcast(w)))
+
+    @staticmethod
+    def predict(extractor, images: Tensor) -> Tensor:
+        return extractor.encode(images)[1].argmax(dim=1)
+
+    def traversal(self) -> None:
+        require(self.model, DecodesLatents, "a latent traversal (what=traversal)")
+        model = self.model
+        if isinstance(model, Encodes):
+            x = first_examples(rebuild_datamodule(self.checkpoint, "validate").val_set, 1)
+            z = model.encode_mean(x.to(self.device))
+        else:
+            z = self.codes(1)
+        dims = range(min(self.cfg.k, model.latent_dim))
+        distances = self.distances()
+        self.save("traversal", latent_traversal(model.decode, z, dims, distances), len(distances))
+
+
+def explore(cfg: DictConfig) -> list[Path]:
+    if cfg.ckpt is None:
+        raise GenlabError("genlab explore needs ckpt=PATH (a .ckpt written by `genlab train`)")
+    if cfg.what not in PICTURES:
+        raise GenlabError(f"what={cfg.what} is unknown; choose one of {', '.join(PICTURES)}")
+    for key in ("rows", "cols", "k", "fit_samples"):
+        if cfg[key] < 1:
+            raise GenlabError(f"{key}={cfg[key]} must be a positive whole number")
+    if not cfg.distances or not cfg.psi:
+        raise GenlabError("distances=[…] and psi=[…] need at least one value each")
+    ckpt = Path(cfg.ckpt).expanduser()
+    explorer = Explorer(cfg, ckpt, read_checkpoint(ckpt, trust=cfg.trust_config))
+    if not explorer.model.images:
+        raise GenlabError(f"model '{explorer.model.model_name}' works on points, not images: nothing to picture")
+    with torch.no_grad():
+        getattr(explorer, cfg.what)()
+    for path in explorer.written:
+        print(path)
+    return explorer.written
+
+
+@hydra.main(version_base="1.3", config_path="pkg://genlab.configs", config_name="explore")
+def hydra_main(cfg: DictConfig) -> None:
+    with exit_on_user_error():
+        explore(cfg)
+
+
+def run(args: list[str]) -> int:
+    return run_app(hydra_main, args)
