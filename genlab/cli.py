@@ -17,7 +17,7 @@ COMMANDS = {
     "sample": ("genlab.run.sample", "write a PNG grid from a checkpoint: ckpt=PATH n=64 [out=FILE]"),
     "eval": (
         "genlab.run.evaluate",
-        "score a checkpoint: ckpt=PATH metrics=[fid,kid,is,precision,recall,ppl,separability]",
+        "score a checkpoint: ckpt=PATH metrics=[fid,kid,is,precision,recall,ppl,ppl_w,separability]",
     ),
     "explore": (
         "genlab.run.explore",

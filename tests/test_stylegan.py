@@ -131,3 +131,21 @@ def test_stylegan2_preset_learns_digits(tmp_path, classifier_ckpt):
     start = domain_fid(tmp_path / "start", classifier_ckpt, tmp_path / "cache")
     trained = domain_fid(tmp_path / "trained", classifier_ckpt, tmp_path / "cache")
     assert trained < start / 4, (start, trained)
+
+
+def test_eval_reports_ppl_in_w_beside_ppl_in_z(stylegan_ckpt, classifier_ckpt, tmp_path):
+    args = [f"ckpt={stylegan_ckpt}", f"classifier={classifier_ckpt}", "metrics=[ppl,ppl_w]", "ppl_samples=64"]
+    report = evaluate(compose_command("eval", [*args, f"out={tmp_path / 'ppl.json'}", "n=64"]))
+    z, w = json.loads(report.read_text())["records"]
+    assert (z["name"], w["name"]) == ("ppl[digits-classifier]", "ppl[w,digits-classifier]")
+    assert w["settings"] == {"space": "w", "interpolation": "lerp", "sampling": "end", "epsilon": 1e-4}
+    assert z["settings"]["space"] == "z" and z["value"] > 0 and w["value"] > 0
+    assert z["value"] != w["value"]
+
+
+def test_ppl_in_w_needs_a_style_space(tmp_path, classifier_ckpt):
+    fit(["model=dcgan", "dataset.image_size=16", "model.generator.width=8", "model.discriminator.width=8",
+         "trainer.max_steps=2"], tmp_path)  # fmt: skip
+    args = [f"ckpt={tmp_path / 'checkpoints' / 'last.ckpt'}", f"classifier={classifier_ckpt}", "metrics=[ppl_w]"]
+    with pytest.raises(GenlabError, match="no HasStyleSpace capability, so it cannot give PPL in W"):
+        evaluate(compose_command("eval", [*args, "n=64", "ppl_samples=16"]))

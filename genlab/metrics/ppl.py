@@ -5,8 +5,13 @@ torchmetrics' implementation.
 The image distance d is LPIPS-VGG next to `extractor=inception` (its VGG16 weights are downloaded
 once by torchvision) and the squared feature distance of the genlab classifier next to
 `extractor=domain`; the number is named after it (`ppl[lpips-vgg]`, `ppl[digits-classifier]`).
-Images go in as floats (never uint8: quantisation would swamp distances of order ε²). Codes
-are interpolated with slerp in the space the model's `decode` reads (`latent_space`, recorded).
+Images go in as floats (never uint8: quantisation would swamp distances of order ε²).
+
+Two spaces: `ppl` interpolates codes with slerp in the space the model's `decode` reads
+(`latent_space`, recorded); `ppl_w`, for style-based generators (`HasStyleSpace`), lerps in W
+between mapped codes, named `ppl[w,…]` — StyleGAN's path length in W. torchmetrics compares the
+image at one end of each pair's path with the image ε further along, which is StyleGAN's "end"
+sampling (t = 0), the variant its tables report.
 """
 
 from pathlib import Path
@@ -17,7 +22,7 @@ from torchmetrics.functional.image import perceptual_path_length
 
 from genlab.errors import GenlabError
 from genlab.metrics.extractors import Extractor, check_weights_file, matches_published
-from genlab.models.base import DecodesLatents, GenerativeModule, Samples, require
+from genlab.models.base import DecodesLatents, GenerativeModule, HasStyleSpace, Samples, require
 
 VGG16_FILE = "vgg16-397923af.pth"
 
@@ -40,6 +45,23 @@ class _Generator(nn.Module):
     def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
         images = self.model.decode(z) if labels is None else self.model.decode(z, labels)
         return images.float() * 255  # torchmetrics' convention: float images in [0, 255]
+
+
+class _StyleGenerator(nn.Module):
+    """The same interface over a style-based generator's W: codes are mapped z → w, images painted
+    from one w for every layer (the sampling network, fixed noise)."""
+
+    def __init__(self, model: HasStyleSpace, seed: int) -> None:
+        super().__init__()
+        self.model = model
+        self.noise = torch.Generator().manual_seed(seed)
+
+    def sample(self, num_samples: int) -> Tensor:
+        with torch.no_grad():
+            return self.model.map_codes(torch.randn(num_samples, self.model.latent_dim, generator=self.noise))
+
+    def forward(self, w: Tensor) -> Tensor:
+        return self.model.synthesize(self.model.broadcast(w)).float() * 255
 
 
 class FeatureDistance(nn.Module):
@@ -73,21 +95,32 @@ def similarity(extractor: Extractor) -> tuple[str, nn.Module | str]:
 
 
 def path_length(
-    model: GenerativeModule, extractor: Extractor, num_samples: int, batch_size: int, epsilon: float, seed: int, device
+    model: GenerativeModule,
+    extractor: Extractor,
+    num_samples: int,
+    batch_size: int,
+    epsilon: float,
+    seed: int,
+    device,
+    space: str = "z",
 ) -> tuple[str, float, float]:
-    """(similarity name, mean, standard deviation) after discarding the 1 % tails, as StyleGAN does."""
+    """(similarity name, mean, standard deviation) after discarding the 1 % tails, as StyleGAN does;
+    `space="w"` walks W (lerp), `"z"` the space `decode` reads (slerp)."""
     require(model, Samples, "PPL (a latent prior to walk in)")
     require(model, DecodesLatents, "PPL (a latent space to walk in)")
+    if space == "w":
+        require(model, HasStyleSpace, "PPL in W (ppl_w)")
     name, sim_net = similarity(extractor)
-    torch.manual_seed(seed)  # t along each path, and labels for conditional models
+    torch.manual_seed(seed)  # labels for conditional models
     conditional = model.categories is not None
+    generator = _StyleGenerator(model, seed) if space == "w" else _Generator(model, seed)
     try:
         mean, std, _ = perceptual_path_length(
-            _Generator(model, seed),
+            generator,
             num_samples=num_samples,
             conditional=conditional,
             batch_size=batch_size,
-            interpolation_method="slerp_any",
+            interpolation_method="lerp" if space == "w" else "slerp_any",
             epsilon=epsilon,
             sim_net=sim_net,
             device=device,

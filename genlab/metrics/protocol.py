@@ -25,11 +25,15 @@ class ProtocolCard:
         return asdict(self)
 
 
-def metric_record(metric: str, value: float, std: float | None, card: ProtocolCard, **settings) -> dict:
-    """One score as written to JSON/CSV: its name includes the feature space."""
+def metric_record(
+    metric: str, value: float, std: float | None, card: ProtocolCard, qualifier: str = "", **settings
+) -> dict:
+    """One score as written to JSON/CSV: its name includes the feature space (after a qualifier
+    such as PPL's `w` where the metric has variants: `ppl[w,digits-classifier]`)."""
+    space = f"{qualifier},{card.extractor}" if qualifier else card.extractor
     return {
         "metric": metric,
-        "name": f"{metric}[{card.extractor}]",
+        "name": f"{metric}[{space}]",
         "value": value,
         "std": std,
         "settings": settings,

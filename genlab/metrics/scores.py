@@ -23,8 +23,9 @@ from torchmetrics.utilities.distributed import gather_all_tensors
 from genlab.errors import GenlabError
 from genlab.metrics.protocol import ProtocolCard, metric_record
 
-# ppl (genlab.metrics.ppl) and separability (genlab.metrics.separability) are not Scores states
-METRICS = ("fid", "kid", "is", "precision", "recall", "ppl", "separability")
+# ppl, ppl_w (genlab.metrics.ppl) and separability (genlab.metrics.separability) are not Scores states
+METRICS = ("fid", "kid", "is", "precision", "recall", "ppl", "ppl_w", "separability")
+PATH_LENGTHS = {"ppl": "z", "ppl_w": "w"}  # metric → the space it walks
 PRC = ("precision", "recall")
 
 

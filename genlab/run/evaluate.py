@@ -23,7 +23,7 @@ from genlab.metrics.evaluation import protocol_card, reference_features, score_s
 from genlab.metrics.extractors import build_extractor, check_input_shape, weights_sha256
 from genlab.metrics.ppl import path_length
 from genlab.metrics.protocol import ProtocolCard, metric_record
-from genlab.metrics.scores import Scores, ScoreSettings, check_metric_names, check_sample_counts
+from genlab.metrics.scores import PATH_LENGTHS, Scores, ScoreSettings, check_metric_names, check_sample_counts
 from genlab.metrics.separability import linear_separability
 from genlab.models.base import Encodes, Samples, require
 from genlab.run.choices import choose_sampler
@@ -89,14 +89,13 @@ def sample_records(names: list[str], model, datamodule, cfg: DictConfig, device)
     extractor.net.to(device)
     card = protocol_card(extractor, f"{datamodule.name}/{cfg.split}", model.data_shape, n_real, cfg.n, model, cfg.seed)
     records, from_cache = [], None
-    feature_names = [m for m in names if m != "ppl"]
+    feature_names = [m for m in names if m not in PATH_LENGTHS]
     if feature_names:
         real, from_cache = reference_features(
             datamodule, cfg.split, n_real, extractor, cfg.batch_size, device, cfg.cache_dir
         )
         records = feature_records(feature_names, model, extractor, real, card, settings, cfg)
-    if "ppl" in names:
-        records.append(ppl_record(model, extractor, card, cfg, device))
+    records += [ppl_record(model, extractor, card, cfg, device, PATH_LENGTHS[m]) for m in names if m in PATH_LENGTHS]
     return records, from_cache
 
 
@@ -140,14 +139,19 @@ def feature_records(names, model, extractor, real, card: ProtocolCard, settings:
     return scores.records(card)
 
 
-def ppl_record(model, extractor, card: ProtocolCard, cfg: DictConfig, device: torch.device) -> dict:
-    name, mean, std = path_length(model, extractor, cfg.ppl_samples, cfg.batch_size, cfg.ppl_epsilon, cfg.seed, device)
+def ppl_record(model, extractor, card: ProtocolCard, cfg: DictConfig, device: torch.device, space: str) -> dict:
+    """PPL walking the space `decode` reads (`ppl[…]`, slerp) or W (`ppl[w,…]`, lerp)."""
+    args = (cfg.ppl_samples, cfg.batch_size, cfg.ppl_epsilon, cfg.seed, device, space)
+    name, mean, std = path_length(model, extractor, *args)
     ppl_card = replace(card, extractor=name, reference="none (a property of the generator)", n_real=0)
     ppl_card = replace(ppl_card, n_fake=cfg.ppl_samples)
     if name != extractor.name:  # LPIPS' weights are not the extractor's
         ppl_card = replace(ppl_card, weights_sha256="lpips-vgg (torchmetrics)", feature_dim=0, resize="lpips")
-    space = model.latent_space
-    return metric_record("ppl", mean, std, ppl_card, epsilon=cfg.ppl_epsilon, space=space, interpolation="slerp")
+    if space == "w":
+        settings = {"space": "w", "interpolation": "lerp", "sampling": "end"}
+        return metric_record("ppl", mean, std, ppl_card, qualifier="w", epsilon=cfg.ppl_epsilon, **settings)
+    settings = {"space": model.latent_space, "interpolation": "slerp", "sampling": "end"}
+    return metric_record("ppl", mean, std, ppl_card, epsilon=cfg.ppl_epsilon, **settings)
 
 
 def print_table(records: list[dict]) -> None:
