@@ -84,6 +84,7 @@ def test_size_mismatch_names_the_fix(workdir, tmp_path):
     assert_clean_error(result, "DCGAN needs square images of side 8 or more, got 4×4", "dataset.image_size")
 
 
+@pytest.mark.slow  # several CLI start-ups (torch imports): the full suite runs it
 def test_missing_and_corrupt_ckpt_path(workdir, tmp_path):
     missing = run_cli("train", f"ckpt_path={tmp_path / 'nope.ckpt'}", cwd=workdir, output_root=tmp_path / "o")
     assert_clean_error(missing, "nope.ckpt: no such file")
@@ -94,6 +95,7 @@ def test_missing_and_corrupt_ckpt_path(workdir, tmp_path):
     assert corrupt.read_bytes() == b"\x80\x04not a checkpoint", "the user's file is left as it was"
 
 
+@pytest.mark.slow  # several CLI start-ups (torch imports): the full suite runs it
 def test_sample_refuses_foreign_checkpoints(workdir, tmp_path):
     foreign = tmp_path / "foreign.ckpt"
     torch.save({"state_dict": {"w": torch.zeros(2)}}, foreign)

@@ -132,6 +132,13 @@ def test_explore_refuses_what_a_model_cannot_picture(tmp_path):
         explore_with(ckpt, "what=sefa")
     assert explore_with(ckpt, "what=traversal", "k=2")[0].is_file(), "a DCGAN's z can be traversed"
     assert explore_with(ckpt, "what=interpolate", "space=z", "interpolation=slerp")[0].is_file()
+
+
+@pytest.mark.slow
+def test_the_explore_command_refuses_in_one_line(tmp_path):
+    fit(["model=dcgan", "dataset.image_size=16", "model.generator.width=8", "model.discriminator.width=8",
+         "trainer.max_steps=2"], tmp_path)  # fmt: skip
+    ckpt = tmp_path / "checkpoints" / "last.ckpt"
     refused = run_cli("explore", f"ckpt={ckpt}", "what=mixing", cwd=tmp_path)
     assert refused.returncode == 2
     assert refused.stderr.strip() == (

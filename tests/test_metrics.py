@@ -291,6 +291,7 @@ def test_dcgan_run_logs_fid_during_training(tmp_path, classifier_ckpt):
     assert (tmp_path / "checkpoints" / "best-fid.ckpt").is_file()
 
 
+@pytest.mark.slow  # several CLI start-ups (torch imports): the full suite runs it
 def test_eval_cli_errors_exit_non_zero(tmp_path):
     missing = run_cli("eval", f"ckpt={tmp_path / 'none.ckpt'}", cwd=tmp_path)
     assert missing.returncode == 2 and "no such file" in missing.stderr

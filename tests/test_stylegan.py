@@ -4,8 +4,10 @@ in W, the path-length penalty against its closed form, and learning digits."""
 import json
 import math
 
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from genlab.checkpoint import read_checkpoint, rebuild_model
 from genlab.errors import GenlabError
@@ -15,6 +17,7 @@ from genlab.nn.style import MappingNetwork
 from genlab.nn.synthesis import AdaINSynthesis, SkipSynthesis, StyleGenerator
 from genlab.objectives.path_length import PathLength
 from genlab.run.evaluate import evaluate
+from genlab.run.sample import sample
 from genlab.run.train import assemble
 from tests.conftest import SMALL_STYLEGAN as SMALL
 from tests.conftest import compose_command, compose_train, fit
@@ -149,3 +152,21 @@ def test_ppl_in_w_needs_a_style_space(tmp_path, classifier_ckpt):
     args = [f"ckpt={tmp_path / 'checkpoints' / 'last.ckpt'}", f"classifier={classifier_ckpt}", "metrics=[ppl_w]"]
     with pytest.raises(GenlabError, match="no HasStyleSpace capability, so it cannot give PPL in W"):
         evaluate(compose_command("eval", [*args, "n=64", "ppl_samples=16"]))
+
+
+def test_the_celeba_preset_scales_r1_gamma_with_the_image_side_and_batch(tmp_path):
+    cfg = compose_train(["experiment=stylegan2_celeba64"], tmp_path)
+    assert cfg.model.regularisers.r1.weight == pytest.approx(0.0002 * 64**2 / 32)
+    overrides = ["experiment=stylegan2_celeba64", "dataset.image_size=128", "dataset.batch_size=64"]
+    assert compose_train(overrides, tmp_path).model.regularisers.r1.weight == pytest.approx(0.0002 * 128**2 / 64)
+
+
+def test_genlab_sample_truncates_a_stylegan_in_w(stylegan_ckpt, tiny_stylegan, tmp_path):
+    args = [f"ckpt={stylegan_ckpt}", "n=2", "nrow=2", "truncation=0.5", f"out={tmp_path / 'grid.png'}"]
+    grid = np.asarray(Image.open(sample(compose_command("sample", args))).convert("L"), dtype=np.float32) / 255
+    z = torch.randn(2, tiny_stylegan.latent_dim, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        w = tiny_stylegan.mean_style().lerp(tiny_stylegan.map_codes(z), 0.5)
+        expected = tiny_stylegan.synthesize(tiny_stylegan.broadcast(w))[:, 0]
+    drawn = torch.stack([torch.from_numpy(grid[2:18, 2:18]), torch.from_numpy(grid[2:18, 20:36])])
+    torch.testing.assert_close(drawn, expected, atol=1 / 255 + 1e-6, rtol=0)

@@ -8,7 +8,7 @@ import pytest
 import torch
 from PIL import Image
 
-from tests.conftest import GENLAB, run_cli, run_dirs
+from tests.conftest import GENLAB, SMALL_STYLEGAN, run_cli, run_dirs
 from tests.e2e import load, scalar_steps, tensorboard_tags
 from tests.test_data import fake_celeba
 
@@ -110,6 +110,20 @@ def test_two_process_ddp_dcgan_run(workdir, tmp_path):
     per_rank = (1617 // 2) // 64
     assert load(run / "checkpoints" / "last.ckpt")["global_step"] == 2 * per_rank * 2  # a D and a G step per batch
     assert len(list((run / "images" / "samples").glob("*.png"))) == 2
+
+
+def test_two_process_ddp_stylegan2_run(workdir, tmp_path):
+    """R1 and the path-length term differentiate through input gradients (create_graph) under DDP;
+    both are made due often, so several of each run on both ranks."""
+    out = tmp_path / "outputs"
+    tiny = [*SMALL_STYLEGAN, "model.regularisers.r1.every=2", "model.path_length.every=2"]
+    result = run_cli("train", "trainer=ddp_cpu", *tiny, *QUICK, cwd=workdir, output_root=out)
+    assert result.returncode == 0, result.stderr[-3000:]
+    (run,) = run_dirs(out)
+    per_rank = (1617 // 2) // 32
+    assert load(run / "checkpoints" / "last.ckpt")["global_step"] == 2 * per_rank * 2  # 2 epochs, D + G steps
+    state = load(run / "checkpoints" / "last.ckpt")["state_dict"]
+    assert state["path_length.mean"] > 0 and state["generator.w_avg"].abs().sum() > 0
 
 
 def test_dcgan_on_a_local_celeba_folder(workdir, tmp_path):

@@ -31,7 +31,14 @@ def loader_workers(wanted: int) -> int:
     return max(0, min(int(wanted), cpus - 1))
 
 
+def r1_gamma(side: int, batch: int) -> float:
+    """StyleGAN2-ADA's rule of thumb for R1's γ: 0.0002 · side² / batch (0.0256 at 64 px, batch 32),
+    so overriding the image size or the batch keeps γ in proportion."""
+    return 0.0002 * int(side) ** 2 / int(batch)
+
+
 def register() -> None:
     OmegaConf.register_new_resolver("genlab_stamp", run_stamp, use_cache=True, replace=True)
     OmegaConf.register_new_resolver("genlab_beside", beside_checkpoint, replace=True)
     OmegaConf.register_new_resolver("genlab_workers", loader_workers, replace=True)
+    OmegaConf.register_new_resolver("genlab_r1_gamma", r1_gamma, replace=True)

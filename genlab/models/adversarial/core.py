@@ -1,10 +1,13 @@
 """The two-player core every adversarial game runs on (DESIGN principle 2).
 
-It owns what all games share: manual optimisation of G (optimiser 0) and D (optimiser 1),
-`balance.n_critic` D steps per G step, the objective, D's regularisers (lazy, by interval), the
-generator's moving average, the step counters, and sampling from a N(0, I) latent space. A game
-(`gan.GAN`, `bigan.BiGAN`) supplies its networks and says what each player's loss is on a batch:
-`discriminator_play`, `generator_play`, `validation_terms`, and how codes become outputs (`generate`).
+`TwoPlayerModule` owns what all games share: manual optimisation of G (optimiser 0) and D
+(optimiser 1), `balance.n_critic` D steps per G step, the objective, D's regularisers (lazy, by
+interval), the generator's moving average and the step counters. A game says what each player's
+loss is on a batch (`discriminator_play`, `generator_play`, `validation_terms`). Games whose G
+draws from a N(0, I) latent space (`gan.GAN`, `bigan.BiGAN`, `stylegan.StyleGAN`) build on
+`AdversarialModule`, which adds that prior and the capabilities it gives (`Samples`,
+`DecodesLatents`, `Discriminates`); image-to-image games (`pix2pix`) build on `TwoPlayerModule`
+directly and declare `Translates` instead.
 
 Manual optimisation: Lightning's `trainer.global_step` counts *every* optimiser step, so one
 batch advances it by 2 when it has a generator step and by 1 otherwise; `trainer.max_steps=N`
@@ -39,7 +42,7 @@ class DiscriminatorPlay:
     fake: Tensor
 
 
-class AdversarialModule(GenerativeModule, Samples, DecodesLatents, Discriminates):
+class TwoPlayerModule(GenerativeModule):
     ddp_find_unused_parameters = True  # critic steps leave the generator unused
     default_optimized_metric = "fid"  # with evaluation=…: the FID of the evaluation callback
     progress_terms = ("d_loss", "g_loss")  # both players' losses in the progress bar
@@ -50,7 +53,6 @@ class AdversarialModule(GenerativeModule, Samples, DecodesLatents, Discriminates
         data_shape: Sequence[int],
         generator: nn.Module,
         discriminator: nn.Module,
-        latent_dim: int,
         objective: str = "non_saturating",
         regularisers: Mapping[str, Regulariser] | None = None,
         balance: Balance | None = None,
@@ -61,7 +63,6 @@ class AdversarialModule(GenerativeModule, Samples, DecodesLatents, Discriminates
         if objective not in OBJECTIVES:
             raise GenlabError(f"model.objective={objective!r} is unknown; choose one of {', '.join(OBJECTIVES)}")
         self.automatic_optimization = False
-        self.latent_dim = latent_dim
         self.objective = OBJECTIVES[objective]
         self.balance = balance or Balance()
         self.regularisers = dict(regularisers or {})
@@ -87,15 +88,11 @@ class AdversarialModule(GenerativeModule, Samples, DecodesLatents, Discriminates
     def validation_terms(self, real: Tensor, batch: list[Tensor]) -> dict[str, Tensor]:
         """What to log on a held-out batch."""
 
-    @abstractmethod
-    def generate(self, codes: Tensor, labels: Tensor | None, net: nn.Module) -> Tensor:
-        """Model-space outputs of generator `net` for latent codes (and categories, where the game has them)."""
-
     def generator_parameters(self) -> Iterator[nn.Parameter]:
         """What G's optimiser updates (BiGAN adds its encoder)."""
         return self.generator.parameters()
 
-    # --- spaces, sampling, capabilities
+    # --- spaces
 
     def to_model_space(self, x: Tensor) -> Tensor:
         """Images in [0, 1] → [−1, 1], the range of the Tanh generator; points unchanged."""
@@ -104,22 +101,9 @@ class AdversarialModule(GenerativeModule, Samples, DecodesLatents, Discriminates
     def to_data_space(self, x: Tensor) -> Tensor:
         return ((x + 1) / 2).clamp(0, 1) if self.images else x
 
-    def sampling_network(self) -> str:
-        return "ema" if self.generator_ema is not None else "model"
-
-    def decode(self, codes: Tensor, labels: Tensor | None = None) -> Tensor:
-        """Data-space outputs for codes, from the averaged generator when there is one."""
-        if labels is None:
-            labels = self.grid_labels(len(codes))
-        net = self.generator_ema if self.generator_ema is not None else self.generator
-        return self.to_data_space(self.generate(codes.to(self.device), labels, net))
-
-    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
-        return self.decode(torch.randn(n, self.latent_dim, generator=generator))
-
-    @property
-    def decision_threshold(self) -> float | None:
-        return self.objective.decision_threshold
+    def sampling_generator(self) -> nn.Module:
+        """The network pictures come from: the moving average where there is one."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
 
     # --- training
 
@@ -180,3 +164,45 @@ class AdversarialModule(GenerativeModule, Samples, DecodesLatents, Discriminates
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         self.g_steps = int(checkpoint.get("g_steps", 0))
         self.d_steps = int(checkpoint.get("d_steps", 0))
+
+
+class AdversarialModule(TwoPlayerModule, Samples, DecodesLatents, Discriminates):
+    """A game whose G maps codes of a N(0, I) latent space (of `latent_dim`) to data."""
+
+    def __init__(
+        self,
+        name: str,
+        data_shape: Sequence[int],
+        generator: nn.Module,
+        discriminator: nn.Module,
+        latent_dim: int,
+        objective: str = "non_saturating",
+        regularisers: Mapping[str, Regulariser] | None = None,
+        balance: Balance | None = None,
+        ema_decay: float | None = None,
+        optimizer: OptimizerFactory | None = None,
+    ) -> None:
+        super().__init__(
+            name, data_shape, generator, discriminator, objective, regularisers, balance, ema_decay, optimizer
+        )
+        self.latent_dim = latent_dim
+
+    @abstractmethod
+    def generate(self, codes: Tensor, labels: Tensor | None, net: nn.Module) -> Tensor:
+        """Model-space outputs of generator `net` for latent codes (and categories, where the game has them)."""
+
+    def sampling_network(self) -> str:
+        return "ema" if self.generator_ema is not None else "model"
+
+    def decode(self, codes: Tensor, labels: Tensor | None = None) -> Tensor:
+        """Data-space outputs for codes, from the averaged generator when there is one."""
+        if labels is None:
+            labels = self.grid_labels(len(codes))
+        return self.to_data_space(self.generate(codes.to(self.device), labels, self.sampling_generator()))
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        return self.decode(torch.randn(n, self.latent_dim, generator=generator))
+
+    @property
+    def decision_threshold(self) -> float | None:
+        return self.objective.decision_threshold

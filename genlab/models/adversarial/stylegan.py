@@ -65,7 +65,8 @@ class StyleGAN(AdversarialModule, HasStyleSpace):
     # --- W space (HasStyleSpace), from the sampling network with fixed noise
 
     def _sampling_generator(self) -> StyleGenerator:
-        return self.generator_ema.module if self.generator_ema is not None else self.generator
+        net = self.sampling_generator()
+        return net.module if net is not self.generator else net
 
     def map_codes(self, z: Tensor) -> Tensor:
         return self._sampling_generator().mapping(z.to(self.device))
