@@ -39,10 +39,13 @@ def cheap_sampling(cfg: DictConfig, steps: int = 2) -> DictConfig:
     """For tests that only need *some* samples (grids, counts): diffusion models sample in `steps`
     reverse steps instead of the schedule's 1000, and autoregressive models (one network pass per
     pixel and channel) get 8-px images, style-based networks (the papers' 512 feature maps) at most
-    32 maps; other models are unchanged."""
+    32 maps, PatchGANs 2 layers (3 need 24 px); other models are unchanged."""
     for network in (cfg.model.get("generator", {}).get("synthesis"), cfg.model.get("discriminator")):
         if network is not None and "channel_max" in network:
             network.channel_max = min(network.channel_max, 32)
+    discriminator = cfg.model.get("discriminator") or {}
+    if str(discriminator.get("_target_", "")).endswith("PatchDiscriminator"):
+        discriminator.layers = min(discriminator.layers, 2)
     if "sampler" in cfg.model:
         cfg.model.sampler.steps = steps
     if "pixelcnn" in str(cfg.model.get("network", {}).get("_target_", "")) and "image_size" in cfg.dataset:

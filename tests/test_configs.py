@@ -25,6 +25,7 @@ def needs_images(model_cfg) -> bool:
     """Convolutional networks (conv AE/VAE nets, DCGAN G/D, the diffusion U-Net) cannot take 2-D points."""
     nets = [model_cfg.get(key) or {} for key in ("net", "generator", "discriminator", "network")]
     image_nets = ("conv", "dcgan", "unet", "pixelcnn", "gated_pixelcnn", "StyleGenerator", "ResidualDiscriminator")
+    image_nets += ("UNetGenerator", "ResNetGenerator", "PatchDiscriminator")
     return any(net.get("_target_", "").rsplit(".", 1)[-1].startswith(image_nets) for net in nets)
 
 
@@ -37,6 +38,11 @@ def needs_labels(model_cfg) -> bool:
     """Conditional GANs and the classifier need a dataset with classes."""
     conditioning = (model_cfg.get("conditioning") or {}).get("_target_", "")
     return conditioning.rsplit(".", 1)[-1].startswith("Label") or model_cfg["_target_"].endswith(".Classifier")
+
+
+def needs_pairs(model_cfg, dataset_cfg) -> bool:
+    """Translation models need a dataset with source images beside the targets."""
+    return "source_shape" in model_cfg and dataset_cfg.get("source_shape") is None
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +88,10 @@ def test_model_dataset_fast_dev_run(model, dataset, data_dir, tmp_path):
     if dataset in ("mnist", "fashion_mnist"):
         overrides.append("dataset.image_size=28")  # native: strided networks pad to 32 and crop back
     cfg = cheap_sampling(compose_train(overrides, tmp_path))
+    if needs_pairs(cfg.model, cfg.dataset):
+        with pytest.raises(GenlabError, match="needs a paired image dataset"):
+            assemble(cfg)
+        return
     if needs_labels(cfg.model) and cfg.dataset.get("num_classes") is None:
         with pytest.raises(GenlabError, match="declares no num_classes"):
             assemble(cfg)

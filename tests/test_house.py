@@ -16,9 +16,11 @@ from genlab.models.base import (
     Encodes,
     ExportsPipeline,
     HasLikelihood,
+    HasStyleSpace,
     Reconstructs,
     Samples,
     ShowsDenoising,
+    Translates,
 )
 from genlab.objectives import regularisers
 from genlab.run.environment import record_environment
@@ -32,7 +34,8 @@ SMALL = ["dataset=digits", "dataset.image_size=16"]
 
 @pytest.mark.parametrize("model", MODELS)
 def test_sample_returns_exactly_n_images(model, tmp_path):
-    built = build(cheap_sampling(compose_train([f"model={model}", *SMALL], tmp_path)).model)
+    """On each model's own default dataset (digits; a paired one for translators)."""
+    built = build(cheap_sampling(compose_train([f"model={model}", "dataset.image_size=16"], tmp_path)).model)
     if not isinstance(built, Samples):
         return
     for n in (1, 7, 64):
@@ -52,12 +55,14 @@ def test_sample_returns_exactly_n_images(model, tmp_path):
         ("classifier", set()),
         ("ddpm", {Samples, ChoosesSampler, ShowsDenoising, ExportsPipeline}),
         ("pixelcnn", {Samples, HasLikelihood}),
+        ("stylegan2", {Samples, DecodesLatents, Discriminates, HasStyleSpace}),
+        ("pix2pix", {Translates}),
     ],
 )
 def test_families_declare_their_capabilities(model, declared, tmp_path):
-    built = build(compose_train([f"model={model}", *SMALL], tmp_path).model)
+    built = build(cheap_sampling(compose_train([f"model={model}", "dataset.image_size=16"], tmp_path)).model)
     everything = {Samples, DecodesLatents, Reconstructs, Encodes, HasLikelihood, Discriminates}
-    everything |= {ChoosesSampler, ShowsDenoising, ExportsPipeline}
+    everything |= {ChoosesSampler, ShowsDenoising, ExportsPipeline, HasStyleSpace, Translates}
     assert {c for c in everything if isinstance(built, c)} == declared
 
 

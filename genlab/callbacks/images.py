@@ -16,7 +16,7 @@ from torchvision.utils import make_grid, save_image
 
 from genlab.analysis.grids import inputs_above_outputs
 from genlab.analysis.traversal import latent_traversal
-from genlab.models.base import DecodesLatents, Encodes, GenerativeModule, Reconstructs, Samples
+from genlab.models.base import DecodesLatents, Encodes, GenerativeModule, Reconstructs, Samples, Translates
 
 
 class ImageGridCallback(L.Callback):
@@ -112,3 +112,28 @@ class LatentTraversalGrid(ImageGridCallback):
         dims = range(min(self.max_latents, pl_module.latent_dim))
         values = torch.linspace(-self.span, self.span, self.steps)
         return latent_traversal(pl_module.decode, z, dims, values), self.steps
+
+
+class TranslationGrid(ImageGridCallback):
+    """Three rows: the first `n` validation sources, their translations, their targets (grey
+    images shown in colour where the other side has colour)."""
+
+    tag = "translations"
+
+    def __init__(self, output_dir: str, **kwargs) -> None:
+        super().__init__(output_dir, **kwargs)
+        self.first_sources: Tensor | None = None
+
+    def on_validation_batch_end(self, trainer, pl_module, outputs, batch, batch_idx, dataloader_idx=0) -> None:
+        if batch_idx == 0 and dataloader_idx == 0 and self.first_sources is None:
+            self.first_val_batch = batch[0][: self.n].detach()
+            self.first_sources = batch[1][: self.n].detach()
+
+    def applies_to(self, pl_module: GenerativeModule) -> bool:
+        return isinstance(pl_module, Translates) and self.first_sources is not None
+
+    def make_images(self, pl_module: GenerativeModule) -> tuple[Tensor, int]:
+        sources, targets = self.first_sources.to(pl_module.device), self.first_val_batch.to(pl_module.device)
+        translated = pl_module.translate(sources)
+        as_target = [t.expand(-1, targets.shape[1], -1, -1) if t.shape[1] == 1 else t for t in (sources, translated)]
+        return torch.cat([*as_target, targets]), len(targets)

@@ -150,6 +150,18 @@ class HasStyleSpace(ABC):
         return w[:, None].expand(-1, self.num_ws, -1)
 
 
+class Translates(ABC):
+    """Maps images of a source domain to a target domain (pix2pix, CycleGAN, super-resolution,
+    inpainting): translation grids, `genlab translate`, PSNR/SSIM against targets."""
+
+    source_shape: tuple[int, ...]
+    directions: tuple[str, ...] = ("AtoB",)  # CycleGAN adds BtoA
+
+    @abstractmethod
+    def translate(self, x: Tensor, direction: str = "AtoB") -> Tensor:
+        """Source-domain images in [0, 1] → target-domain images in [0, 1]."""
+
+
 class Reconstructs(ABC):
     @abstractmethod
     def reconstruct(self, x: Tensor) -> Tensor:

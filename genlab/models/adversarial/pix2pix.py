@@ -1,0 +1,109 @@
+"""pix2pix (Isola et al., 2017): a conditional GAN whose condition is an image. G maps a source
+image a to a target b̂ = G(a); D judges (a, b) pairs patch by patch (a PatchGAN on their
+concatenation); G minimises the adversarial loss plus λ_L1·‖b − G(a)‖₁, which carries the low
+frequencies while D sharpens the rest. pix2pix feeds G no noise: dropout is its only randomness.
+
+Batches are `(target, source)` (`genlab/data/translation.py`). Validation logs the L1 error,
+PSNR and SSIM of G(a) against b beside those of the trivial baseline — the source itself
+(`val/baseline_l1`, …) — so "better than doing nothing" is a number. `test_mode` says how G
+runs when it translates: `eval` (batch-norm running statistics, no dropout: deterministic) or
+`train` (batch statistics and dropout, as the paper's test images were made): explicit, because
+the reference code's implicit choice surprises its users.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
+
+from genlab.errors import GenlabError
+from genlab.models.adversarial.balance import Balance
+from genlab.models.adversarial.core import DiscriminatorPlay, TwoPlayerModule
+from genlab.models.base import OptimizerFactory, Translates
+from genlab.objectives.regularisers import Regulariser
+
+TEST_MODES = ("eval", "train")
+
+
+class Pix2Pix(TwoPlayerModule, Translates):
+    default_optimized_metric = "val/l1"
+
+    def __init__(
+        self,
+        name: str,
+        data_shape: Sequence[int],
+        source_shape: Sequence[int] | None,
+        generator: Callable[[int, int, int], nn.Module],
+        discriminator: Callable[[int, int], nn.Module],
+        l1_weight: float = 100.0,
+        test_mode: str = "eval",
+        objective: str = "non_saturating",
+        regularisers: Mapping[str, Regulariser] | None = None,
+        balance: Balance | None = None,
+        optimizer: OptimizerFactory | None = None,
+    ) -> None:
+        if source_shape is None:
+            raise GenlabError(
+                f"model={name} translates images and needs a paired image dataset (dataset=edges2digits, "
+                "paired_folder), but this dataset declares no source_shape"
+            )
+        if test_mode not in TEST_MODES:
+            raise GenlabError(f"model.test_mode={test_mode!r}: use eval (deterministic) or train (the paper's)")
+        target, source = tuple(int(s) for s in data_shape), tuple(int(s) for s in source_shape)
+        if len(target) != 3 or target[1:] != source[1:]:
+            raise GenlabError(
+                f"pix2pix maps images to images of the same size, got source {list(source)} → target {list(target)}; "
+                "use a paired image dataset (dataset=edges2digits, paired_folder)"
+            )
+        g = generator(source[0], target[0], target[1])
+        d = discriminator(source[0] + target[0], target[1])
+        super().__init__(name, target, g, d, objective, regularisers, balance, None, optimizer)
+        self.source_shape = source
+        self.l1_weight = l1_weight
+        self.test_mode = test_mode
+
+    def translate(self, x: Tensor, direction: str = "AtoB") -> Tensor:
+        if direction not in self.directions:
+            raise GenlabError(f"direction={direction}: pix2pix translates AtoB only (train it on the swapped pairs)")
+        was_training = self.generator.training
+        self.generator.train(self.test_mode == "train")
+        try:
+            return self.to_data_space(self.generator(self.to_model_space(x.to(self.device))))
+        finally:
+            self.generator.train(was_training)
+
+    def _pair(self, source: Tensor, target: Tensor) -> Tensor:
+        return self.discriminator(torch.cat([source, target], dim=1))
+
+    # --- the game
+
+    def discriminator_play(self, real: Tensor, batch: list[Tensor]) -> DiscriminatorPlay:
+        source = self.to_model_space(batch[1])
+        with torch.no_grad():
+            fake = self.generator(source)
+        d_real, d_fake = self._pair(source, self.noisy(real)), self._pair(source, self.noisy(fake))
+        d_loss = self.objective.discriminator(d_real, d_fake, self.balance.real_target(d_real))
+        monitors = {"d_real": d_real.detach().mean(), "d_fake": d_fake.detach().mean()}
+        return DiscriminatorPlay({"d_loss": d_loss}, monitors, lambda x: self._pair(source, x), fake)
+
+    def generator_play(self, real: Tensor, batch: list[Tensor]) -> dict[str, Tensor]:
+        source = self.to_model_space(batch[1])
+        fake = self.generator(source)
+        d_real = None
+        if self.objective.needs_real_for_generator:
+            with torch.no_grad():
+                d_real = self._pair(source, real)
+        g_loss = self.objective.generator(d_real, self._pair(source, self.noisy(fake)))
+        l1 = (fake - real).abs().mean() / 2  # in data units: model space is twice as wide
+        return {"g_loss": g_loss, "l1": self.l1_weight * l1}
+
+    def validation_terms(self, real: Tensor, batch: list[Tensor]) -> dict[str, Tensor]:
+        target, source = batch[0], batch[1]
+        terms = {}
+        for prefix, guess in (("", self.translate(source)), ("baseline_", source)):
+            terms[f"{prefix}l1"] = F.l1_loss(guess, target)
+            terms[f"{prefix}psnr"] = peak_signal_noise_ratio(guess, target, data_range=1.0)
+            terms[f"{prefix}ssim"] = structural_similarity_index_measure(guess, target, data_range=1.0)
+        return terms
