@@ -57,6 +57,7 @@ def test_sample_returns_exactly_n_images(model, tmp_path):
         ("pixelcnn", {Samples, HasLikelihood}),
         ("stylegan2", {Samples, DecodesLatents, Discriminates, HasStyleSpace}),
         ("pix2pix", {Translates}),
+        ("cyclegan", {Translates}),
     ],
 )
 def test_families_declare_their_capabilities(model, declared, tmp_path):

@@ -2,7 +2,8 @@
 
 `TwoPlayerModule` owns what all games share: manual optimisation of G (optimiser 0) and D
 (optimiser 1), `balance.n_critic` D steps per G step, the objective, D's regularisers (lazy, by
-interval), the generator's moving average and the step counters. A game says what each player's
+interval), the generator's moving average, the step counters and an optional learning-rate
+schedule by epoch (`genlab/models/lr_schedules.py`). A game says what each player's
 loss is on a batch (`discriminator_play`, `generator_play`, `validation_terms`). Games whose G
 draws from a N(0, I) latent space (`gan.GAN`, `bigan.BiGAN`, `stylegan.StyleGAN`) build on
 `AdversarialModule`, which adds that prior and the capabilities it gives (`Samples`,
@@ -27,6 +28,7 @@ from genlab.errors import GenlabError
 from genlab.models.adversarial.balance import Balance
 from genlab.models.base import DecodesLatents, Discriminates, GenerativeModule, OptimizerFactory, Samples
 from genlab.models.ema import moving_average
+from genlab.models.lr_schedules import set_epoch_rate
 from genlab.objectives.adversarial import OBJECTIVES
 from genlab.objectives.regularisers import Regulariser
 
@@ -58,6 +60,7 @@ class TwoPlayerModule(GenerativeModule):
         balance: Balance | None = None,
         ema_decay: float | None = None,
         optimizer: OptimizerFactory | None = None,
+        lr_schedule: Callable[[int], float] | None = None,
     ) -> None:
         super().__init__(name, data_shape, optimizer)
         if objective not in OBJECTIVES:
@@ -71,6 +74,7 @@ class TwoPlayerModule(GenerativeModule):
         for regulariser in self.regularisers.values():
             regulariser.attach(self.discriminator)
         self.generator_ema = moving_average(self.generator, ema_decay)
+        self.lr_schedule = lr_schedule
         self.g_steps = 0
         self.d_steps = 0
 
@@ -113,6 +117,12 @@ class TwoPlayerModule(GenerativeModule):
             self.optimizer_factory(self.generator_parameters()),
             self.optimizer_factory(self.discriminator.parameters(), **d_kwargs),
         ]
+
+    def on_train_epoch_start(self) -> None:
+        """Both players' learning rates for this epoch, from the schedule (`lr_schedules.py`)."""
+        if self.lr_schedule is not None:
+            for optimizer in self.optimizers():
+                set_epoch_rate(optimizer.optimizer, self.lr_schedule(self.current_epoch))
 
     def noisy(self, x: Tensor) -> Tensor:
         return self.balance.noisy(x, self.g_steps)

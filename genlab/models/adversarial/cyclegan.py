@@ -1,0 +1,140 @@
+"""CycleGAN (Zhu et al., 2017): translation between two domains without pairs. Two generators,
+G_AB and G_BA, and two discriminators, D_A (real A images vs G_BA's) and D_B (real B vs G_AB's),
+play two games at once; what ties each translation to its input is cycle consistency,
+λ·(‖G_BA(G_AB(a)) − a‖₁ + ‖G_AB(G_BA(b)) − b‖₁), plus an identity term,
+λ_id·λ·(‖G_AB(b) − b‖₁ + ‖G_BA(a) − a‖₁), which keeps colours where they need not change.
+
+On the two-player core, "G" is the pair of generators (one optimiser) and "D" the pair of
+discriminators (one optimiser); each D is shown generated images through its own image pool
+(`pool.py`, 50 by default, in the checkpoint). The paper's recipe is YAML
+(`configs/model/cyclegan.yaml`): least-squares objective, λ = 10, λ_id = 0.5, ResNet generators,
+70×70 PatchGANs with instance norm, Adam(2e-4, β=(0.5, 0.999)), the learning rate constant for
+100 epochs and then linearly to zero over 100 (`ConstantThenLinear`, exact on resume).
+
+Batches are `(b, a)`: a B image and an unrelated A image (`UnpairedDigits`, unpaired folders).
+Validation logs each cycle's L1 error and each D's mean output on held-out images.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from genlab.errors import GenlabError
+from genlab.models.adversarial.balance import Balance
+from genlab.models.adversarial.core import DiscriminatorPlay, TwoPlayerModule
+from genlab.models.adversarial.pool import ImagePool
+from genlab.models.base import OptimizerFactory, Translates
+from genlab.objectives.regularisers import Regulariser
+
+TranslatorFactory = Callable[[int, int, int], nn.Module]  # (in channels, out channels, side)
+PatchFactory = Callable[[int, int], nn.Module]  # (in channels, side)
+
+
+class CycleGAN(TwoPlayerModule, Translates):
+    default_optimized_metric = "val/cycle_l1"
+    directions = ("AtoB", "BtoA")
+
+    def __init__(
+        self,
+        name: str,
+        data_shape: Sequence[int],
+        source_shape: Sequence[int] | None,
+        generator: TranslatorFactory,
+        discriminator: PatchFactory,
+        cycle_weight: float = 10.0,
+        identity_weight: float = 0.5,
+        pool_size: int = 50,
+        objective: str = "least_squares",
+        regularisers: Mapping[str, Regulariser] | None = None,
+        balance: Balance | None = None,
+        optimizer: OptimizerFactory | None = None,
+        lr_schedule: Callable[[int], float] | None = None,
+    ) -> None:
+        if source_shape is None:
+            raise GenlabError(
+                f"model={name} translates images and needs a paired image dataset or two image domains "
+                "(dataset=inverted_digits, unpaired_folder), but this dataset declares no source_shape"
+            )
+        probes = [key for key, r in (regularisers or {}).items() if r.input_gradients]
+        if probes:
+            raise GenlabError(
+                f"model.regularisers.{probes[0]}: CycleGAN has two discriminators and input-gradient penalties are "
+                "wired for one; drop it (spectral norm works)"
+            )
+        b_shape, a_shape = tuple(int(s) for s in data_shape), tuple(int(s) for s in source_shape)
+        if len(b_shape) != 3 or a_shape[1:] != b_shape[1:]:
+            raise GenlabError(f"CycleGAN maps images to images of the same size, got {list(a_shape)} ↔ {list(b_shape)}")
+        if identity_weight and a_shape[0] != b_shape[0]:
+            raise GenlabError(
+                f"model.identity_weight={identity_weight} needs domains with the same channels, got {a_shape[0]} and "
+                f"{b_shape[0]}; set model.identity_weight=0"
+            )
+        side = b_shape[1]
+        g = nn.ModuleDict(
+            {"AtoB": generator(a_shape[0], b_shape[0], side), "BtoA": generator(b_shape[0], a_shape[0], side)}
+        )
+        d = nn.ModuleDict({"A": discriminator(a_shape[0], side), "B": discriminator(b_shape[0], side)})
+        players = (g, d, objective, regularisers, balance, None, optimizer, lr_schedule)
+        super().__init__(name, b_shape, *players)
+        self.source_shape = a_shape
+        self.cycle_weight, self.identity_weight = cycle_weight, identity_weight
+        self.pools = nn.ModuleDict({"A": ImagePool(pool_size, a_shape), "B": ImagePool(pool_size, b_shape)})
+
+    def translate(self, x: Tensor, direction: str = "AtoB") -> Tensor:
+        if direction not in self.directions:
+            raise GenlabError(f"direction={direction}: use AtoB or BtoA")
+        was_training = self.generator.training
+        self.generator.eval()
+        try:
+            return self.to_data_space(self.generator[direction](self.to_model_space(x.to(self.device))))
+        finally:
+            self.generator.train(was_training)
+
+    def _domains(self, batch: list[Tensor]) -> tuple[Tensor, Tensor]:
+        """(a, b) in model space."""
+        return self.to_model_space(batch[1]), self.to_model_space(batch[0])
+
+    def _judge(self, domain: str, real: Tensor, fake: Tensor) -> Tensor:
+        d = self.discriminator[domain]
+        d_real, d_fake = d(self.noisy(real)), d(self.noisy(fake))
+        return self.objective.discriminator(d_real, d_fake, self.balance.real_target(d_real))
+
+    # --- the game
+
+    def discriminator_play(self, real: Tensor, batch: list[Tensor]) -> DiscriminatorPlay:
+        a, b = self._domains(batch)
+        with torch.no_grad():
+            fake_b, fake_a = self.generator["AtoB"](a), self.generator["BtoA"](b)
+        losses = {
+            "d_loss": self._judge("B", b, self.pools["B"].query(fake_b)),
+            "d_loss_a": self._judge("A", a, self.pools["A"].query(fake_a)),
+        }
+        return DiscriminatorPlay(losses, {}, self.discriminator["B"], fake_b)
+
+    def generator_play(self, real: Tensor, batch: list[Tensor]) -> dict[str, Tensor]:
+        a, b = self._domains(batch)
+        g_ab, g_ba = self.generator["AtoB"], self.generator["BtoA"]
+        fake_b, fake_a = g_ab(a), g_ba(b)
+        adversarial = self.objective.generator(None, self.discriminator["B"](self.noisy(fake_b)))
+        adversarial = adversarial + self.objective.generator(None, self.discriminator["A"](self.noisy(fake_a)))
+        cycle = F.l1_loss(g_ba(fake_b), a) + F.l1_loss(g_ab(fake_a), b)
+        losses = {"g_loss": adversarial, "cycle": self.cycle_weight * cycle}
+        if self.identity_weight:
+            identity = F.l1_loss(g_ab(b), b) + F.l1_loss(g_ba(a), a)
+            losses["identity"] = self.identity_weight * self.cycle_weight * identity
+        return losses
+
+    def validation_terms(self, real: Tensor, batch: list[Tensor]) -> dict[str, Tensor]:
+        a_data, b_data = batch[1], batch[0]
+        to_b, to_a = self.translate(a_data, "AtoB"), self.translate(b_data, "BtoA")
+        a, b = self._domains(batch)
+        return {
+            "cycle_l1": F.l1_loss(self.translate(to_b, "BtoA"), a_data)
+            + F.l1_loss(self.translate(to_a, "AtoB"), b_data),
+            "d_b_real": self.discriminator["B"](b).mean(),
+            "d_b_fake": self.discriminator["B"](self.to_model_space(to_b)).mean(),
+            "d_a_real": self.discriminator["A"](a).mean(),
+            "d_a_fake": self.discriminator["A"](self.to_model_space(to_a)).mean(),
+        }
