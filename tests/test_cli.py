@@ -104,6 +104,7 @@ def test_sample_refuses_foreign_checkpoints(workdir, tmp_path):
     assert not list(workdir.iterdir())
 
 
+@pytest.mark.slow  # a CLI start-up with torch: the full suite runs it
 def test_multirun_with_popen_ddp_is_refused(workdir, tmp_path):
     out = tmp_path / "out"
     result = run_cli("train", "-m", "trainer=ddp_cpu", "model.latent_dim=2,4", cwd=workdir, output_root=out)

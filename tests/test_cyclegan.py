@@ -6,7 +6,7 @@ import torch
 
 from genlab.errors import GenlabError
 from genlab.models.adversarial.pool import ImagePool
-from genlab.models.lr_schedules import ConstantThenLinear
+from genlab.models.lr_schedules import ConstantThenLinear, set_epoch_rate
 from genlab.run.train import assemble
 from tests.conftest import compose_train, fit
 
@@ -48,6 +48,15 @@ def test_constant_then_linear_multipliers_of_a_100_plus_100_schedule():
     assert [round(schedule(e), 4) for e in (0, 99, 100, 150, 199)] == [1.0, 1.0, 0.9901, 0.495, 0.0099]
 
 
+def test_an_epochs_rate_is_the_initial_rate_times_the_schedule():
+    optimizer = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], lr=2e-4)
+    for epoch in (2, 0, 150):  # any order: nothing accumulates (a resume may start anywhere)
+        set_epoch_rate(optimizer, ConstantThenLinear(100, 100)(epoch))
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(2e-4 * (1 - 51 / 101))
+    assert optimizer.state_dict()["param_groups"][0]["initial_lr"] == 2e-4, "kept in the optimiser's checkpoint"
+
+
+@pytest.mark.slow
 def test_each_epoch_trains_at_its_scheduled_rate(tmp_path):
     schedule = ["model.lr_schedule.constant_epochs=1", "model.lr_schedule.decay_epochs=3"]
     tiny = ["model.generator.width=4", "model.discriminator.width=4", "dataset.batch_size=256"]

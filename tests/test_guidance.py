@@ -93,6 +93,7 @@ def test_sample_and_eval_take_the_guidance_scale_and_name_it(tmp_path, classifie
         export(compose_command("export", [f"ckpt={ckpt}", f"out={tmp_path / 'pipeline'}"]))
 
 
+@pytest.mark.slow  # a CLI start-up per job: the full suite runs it
 def test_a_sweep_over_the_scale_writes_beside_the_checkpoint_and_nothing_in_the_working_directory(tmp_path, workdir):
     fit([*CONDITIONAL, "trainer.max_steps=1"], tmp_path)
     ckpt = tmp_path / "checkpoints" / "last.ckpt"
