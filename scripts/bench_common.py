@@ -78,3 +78,11 @@ def device_of(name: str) -> torch.device:
 def synchronise(device: str) -> None:
     if device == "gpu":
         torch.cuda.synchronize()
+
+
+def print_ratio(args: argparse.Namespace, best: dict[str, float]) -> None:
+    """The settings, both throughputs and genlab's ratio to the plain loop."""
+    print(f"device={args.device} image_size={args.image_size} batch_size={args.batch_size} batches={args.batches}")
+    print(f"plain PyTorch loop: {best['plain']:.1f} images/s")
+    print(f"genlab (Lightning): {best['genlab']:.1f} images/s")
+    print(f"ratio genlab/plain: {best['genlab'] / best['plain']:.3f}")

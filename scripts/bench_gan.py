@@ -15,7 +15,16 @@ import time
 from pathlib import Path
 
 import torch
-from bench_common import best_of, device_of, digits_images, quiet_run, synchronise, timed_fit, training_parser
+from bench_common import (
+    best_of,
+    device_of,
+    digits_images,
+    print_ratio,
+    quiet_run,
+    synchronise,
+    timed_fit,
+    training_parser,
+)
 
 from genlab.nn.gan import dcgan_discriminator, dcgan_generator
 from genlab.objectives.adversarial import OBJECTIVES
@@ -61,10 +70,7 @@ def main() -> None:
     data = digits_images(args.image_size)
     with tempfile.TemporaryDirectory() as tmp:
         best = best_of(args.repeats, lambda: plain_run(args, data), lambda out: genlab_run(args, out), Path(tmp))
-    print(f"device={args.device} image_size={args.image_size} batch_size={args.batch_size} batches={args.batches}")
-    print(f"plain PyTorch loop: {best['plain']:.1f} images/s")
-    print(f"genlab (Lightning): {best['genlab']:.1f} images/s")
-    print(f"ratio genlab/plain: {best['genlab'] / best['plain']:.3f}")
+    print_ratio(args, best)
 
 
 if __name__ == "__main__":

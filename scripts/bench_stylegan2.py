@@ -18,7 +18,16 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from bench_common import best_of, device_of, digits_images, quiet_run, synchronise, timed_fit, training_parser
+from bench_common import (
+    best_of,
+    device_of,
+    digits_images,
+    print_ratio,
+    quiet_run,
+    synchronise,
+    timed_fit,
+    training_parser,
+)
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from genlab.nn.residual_discriminator import ResidualDiscriminator
@@ -94,10 +103,7 @@ def main() -> None:
     data = digits_images(args.image_size)
     with tempfile.TemporaryDirectory() as tmp:
         best = best_of(args.repeats, lambda: plain_run(args, data), lambda out: genlab_run(args, out), Path(tmp))
-    print(f"device={args.device} image_size={args.image_size} batch_size={args.batch_size} batches={args.batches}")
-    print(f"plain PyTorch loop: {best['plain']:.1f} images/s")
-    print(f"genlab (Lightning): {best['genlab']:.1f} images/s")
-    print(f"ratio genlab/plain: {best['genlab'] / best['plain']:.3f}")
+    print_ratio(args, best)
 
 
 if __name__ == "__main__":
