@@ -45,6 +45,14 @@ def needs_pairs(model_cfg, dataset_cfg) -> bool:
     return "source_shape" in model_cfg and dataset_cfg.get("source_shape") is None
 
 
+def wrong_geometry(model_cfg, dataset_cfg) -> bool:
+    """Super-resolution needs smaller sources; the other translators sources of the targets' size."""
+    if "source_shape" not in model_cfg:
+        return False
+    smaller = dataset_cfg.source_shape[-1] < dataset_cfg.shape[-1]
+    return smaller != model_cfg["_target_"].endswith(".SRGAN")
+
+
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory) -> Path:
     """Local stand-ins in the official layouts: MNIST IDX files, aligned CelebA, an image folder."""
@@ -69,8 +77,8 @@ FAST_DATASETS = {"digits", "toy2d"}
 # the embedded translation domains are digits with a second image in the label's place: every
 # translator meets them, and of the other models one that ignores labels (vae) and one that
 # refuses image labels (cgan) — the rest would repeat their digits runs
-TRANSLATION_DATASETS = {"edges2digits", "inverted_digits"}
-TRANSLATORS = {"pix2pix", "cyclegan"}
+TRANSLATION_DATASETS = {"edges2digits", "inverted_digits", "sr_digits"}
+TRANSLATORS = {"pix2pix", "cyclegan", "srgan"}
 MATRIX = [
     pytest.param(model, dataset, marks=() if dataset in FAST_DATASETS else pytest.mark.slow, id=f"{model}-{dataset}")
     for dataset in DATASETS
@@ -98,6 +106,10 @@ def test_model_dataset_fast_dev_run(model, dataset, data_dir, tmp_path):
     cfg = cheap_sampling(compose_train(overrides, tmp_path))
     if needs_pairs(cfg.model, cfg.dataset):
         with pytest.raises(GenlabError, match="needs a paired image dataset"):
+            assemble(cfg)
+        return
+    if wrong_geometry(cfg.model, cfg.dataset):
+        with pytest.raises(GenlabError, match=r"same size|times larger"):
             assemble(cfg)
         return
     if needs_labels(cfg.model) and cfg.dataset.get("num_classes") is None:

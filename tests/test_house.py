@@ -58,6 +58,7 @@ def test_sample_returns_exactly_n_images(model, tmp_path):
         ("stylegan2", {Samples, DecodesLatents, Discriminates, HasStyleSpace}),
         ("pix2pix", {Translates}),
         ("cyclegan", {Translates}),
+        ("srgan", {Translates}),
     ],
 )
 def test_families_declare_their_capabilities(model, declared, tmp_path):

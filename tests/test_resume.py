@@ -34,6 +34,14 @@ CYCLEGAN_TINY = [
     "model.lr_schedule.constant_epochs=1",
     "model.lr_schedule.decay_epochs=3",
 ]
+# 16-px SR of 4-px digits: every stop's resumed run crosses from the MSE phase into the game
+SRGAN_TINY = [
+    "model.generator.width=4",
+    "model.generator.blocks=1",
+    "model.discriminator.width=4",
+    "model.discriminator.layers=2",
+    "model.pretrain_steps=10",
+]
 # digits at batch size 256: 6 training batches an epoch
 DATA = ["dataset.batch_size=256", "dataset.image_size=16"]
 FAMILIES = {
@@ -47,6 +55,7 @@ FAMILIES = {
         ["model=pix2pix", "model.generator.width=8", "model.discriminator.width=8", "model.discriminator.layers=2"],
         2,
     ),
+    "srgan": (["model=srgan", *SRGAN_TINY], 2),  # 10 generator steps of MSE, then both players
 }
 
 
@@ -65,7 +74,7 @@ def resumed_equals_straight(tmp_path, overrides: list[str], batches: int, steps_
 
 
 # their epoch-boundary stop runs in the slow suite only (test-fast stays under 3 min); mid-epoch is the stricter
-SLOW_FAMILIES = {"stylegan2", "pix2pix", "cyclegan"}
+SLOW_FAMILIES = {"stylegan2", "pix2pix", "cyclegan", "srgan"}
 ALWAYS_SLOW = {"cyclegan"}  # six generator passes a step: both of its stops run in the full suite
 STOPS = [
     pytest.param(family, batches, id=f"{stop}-{family}", marks=pytest.mark.slow if slow else ())

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import lightning as L
 import torch
+import torch.nn.functional as F
 from lightning.pytorch.loggers import TensorBoardLogger
 from torch import Tensor
 from torchvision.utils import make_grid, save_image
@@ -115,8 +116,9 @@ class LatentTraversalGrid(ImageGridCallback):
 
 
 class TranslationGrid(ImageGridCallback):
-    """Three rows: the first `n` validation sources, their translations, their targets (grey
-    images shown in colour where the other side has colour)."""
+    """Three rows: the first `n` validation sources (enlarged by nearest neighbour where smaller),
+    their translations, their targets (grey images shown in colour where the other side has
+    colour)."""
 
     tag = "translations"
 
@@ -135,5 +137,7 @@ class TranslationGrid(ImageGridCallback):
     def make_images(self, pl_module: GenerativeModule) -> tuple[Tensor, int]:
         sources, targets = self.first_sources.to(pl_module.device), self.first_val_batch.to(pl_module.device)
         translated = pl_module.translate(sources)
+        if sources.shape[-2:] != targets.shape[-2:]:  # super-resolution: the low-resolution input, enlarged
+            sources = F.interpolate(sources, size=targets.shape[-2:], mode="nearest")
         as_target = [t.expand(-1, targets.shape[1], -1, -1) if t.shape[1] == 1 else t for t in (sources, translated)]
         return torch.cat([*as_target, targets]), len(targets)

@@ -37,8 +37,14 @@ def r1_gamma(side: int, batch: int) -> float:
     return 0.0002 * int(side) ** 2 / int(batch)
 
 
+def low_side(side: int, factor: int) -> int:
+    """The side of an image `factor` times smaller (super-resolution's source)."""
+    return int(side) // int(factor)
+
+
 def register() -> None:
     OmegaConf.register_new_resolver("genlab_stamp", run_stamp, use_cache=True, replace=True)
     OmegaConf.register_new_resolver("genlab_beside", beside_checkpoint, replace=True)
     OmegaConf.register_new_resolver("genlab_workers", loader_workers, replace=True)
     OmegaConf.register_new_resolver("genlab_r1_gamma", r1_gamma, replace=True)
+    OmegaConf.register_new_resolver("genlab_low_side", low_side, replace=True)

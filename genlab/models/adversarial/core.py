@@ -18,6 +18,7 @@ Gradient clipping by the trainer is refused for these models (WGAN's clipping is
 
 from abc import abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -42,6 +43,18 @@ class DiscriminatorPlay:
     monitors: dict[str, Tensor]
     critic: Callable[[Tensor], Tensor]
     fake: Tensor
+
+
+@contextmanager
+def running_as(net: nn.Module, training: bool) -> Iterator[nn.Module]:
+    """`net` in train (batch statistics, dropout) or eval mode for the block, then as it was:
+    how translators run at inference, whatever the training loop left them in."""
+    was_training = net.training
+    net.train(training)
+    try:
+        yield net
+    finally:
+        net.train(was_training)
 
 
 class TwoPlayerModule(GenerativeModule):

@@ -23,7 +23,7 @@ from torch import Tensor, nn
 
 from genlab.errors import GenlabError
 from genlab.models.adversarial.balance import Balance
-from genlab.models.adversarial.core import DiscriminatorPlay, TwoPlayerModule
+from genlab.models.adversarial.core import DiscriminatorPlay, TwoPlayerModule, running_as
 from genlab.models.adversarial.pool import ImagePool
 from genlab.models.base import OptimizerFactory, Translates
 from genlab.objectives.regularisers import Regulariser
@@ -85,12 +85,8 @@ class CycleGAN(TwoPlayerModule, Translates):
     def translate(self, x: Tensor, direction: str = "AtoB") -> Tensor:
         if direction not in self.directions:
             raise GenlabError(f"direction={direction}: use AtoB or BtoA")
-        was_training = self.generator.training
-        self.generator.eval()
-        try:
-            return self.to_data_space(self.generator[direction](self.to_model_space(x.to(self.device))))
-        finally:
-            self.generator.train(was_training)
+        with running_as(self.generator, False) as g:
+            return self.to_data_space(g[direction](self.to_model_space(x.to(self.device))))
 
     def _domains(self, batch: list[Tensor]) -> tuple[Tensor, Tensor]:
         """(a, b) in model space."""

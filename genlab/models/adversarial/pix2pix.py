@@ -14,13 +14,12 @@ the reference code's implicit choice surprises its users.
 from collections.abc import Callable, Mapping, Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
-from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
 
 from genlab.errors import GenlabError
+from genlab.metrics.fidelity import fidelity_terms
 from genlab.models.adversarial.balance import Balance
-from genlab.models.adversarial.core import DiscriminatorPlay, TwoPlayerModule
+from genlab.models.adversarial.core import DiscriminatorPlay, TwoPlayerModule, running_as
 from genlab.models.base import OptimizerFactory, Translates
 from genlab.objectives.regularisers import Regulariser
 
@@ -67,12 +66,8 @@ class Pix2Pix(TwoPlayerModule, Translates):
     def translate(self, x: Tensor, direction: str = "AtoB") -> Tensor:
         if direction not in self.directions:
             raise GenlabError(f"direction={direction}: pix2pix translates AtoB only (train it on the swapped pairs)")
-        was_training = self.generator.training
-        self.generator.train(self.test_mode == "train")
-        try:
-            return self.to_data_space(self.generator(self.to_model_space(x.to(self.device))))
-        finally:
-            self.generator.train(was_training)
+        with running_as(self.generator, self.test_mode == "train") as g:
+            return self.to_data_space(g(self.to_model_space(x.to(self.device))))
 
     def _pair(self, source: Tensor, target: Tensor) -> Tensor:
         return self.discriminator(torch.cat([source, target], dim=1))
@@ -101,9 +96,4 @@ class Pix2Pix(TwoPlayerModule, Translates):
 
     def validation_terms(self, real: Tensor, batch: list[Tensor]) -> dict[str, Tensor]:
         target, source = batch[0], batch[1]
-        terms = {}
-        for prefix, guess in (("", self.translate(source)), ("baseline_", source)):
-            terms[f"{prefix}l1"] = F.l1_loss(guess, target)
-            terms[f"{prefix}psnr"] = peak_signal_noise_ratio(guess, target, data_range=1.0)
-            terms[f"{prefix}ssim"] = structural_similarity_index_measure(guess, target, data_range=1.0)
-        return terms
+        return fidelity_terms(target, {"": self.translate(source), "baseline_": source})
