@@ -77,8 +77,8 @@ FAST_DATASETS = {"digits", "toy2d"}
 # the embedded translation domains are digits with a second image in the label's place: every
 # translator meets them, and of the other models one that ignores labels (vae) and one that
 # refuses image labels (cgan) — the rest would repeat their digits runs
-TRANSLATION_DATASETS = {"edges2digits", "inverted_digits", "sr_digits"}
-TRANSLATORS = {"pix2pix", "cyclegan", "srgan"}
+TRANSLATION_DATASETS = {"edges2digits", "inverted_digits", "sr_digits", "masked_digits"}
+TRANSLATORS = {"pix2pix", "cyclegan", "srgan", "context_encoder"}
 MATRIX = [
     pytest.param(model, dataset, marks=() if dataset in FAST_DATASETS else pytest.mark.slow, id=f"{model}-{dataset}")
     for dataset in DATASETS

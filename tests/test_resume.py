@@ -42,6 +42,7 @@ SRGAN_TINY = [
     "model.discriminator.layers=2",
     "model.pretrain_steps=10",
 ]
+CONTEXT_ENCODER_TINY = ["model.generator.width=4", "model.generator.bottleneck=8", "model.discriminator.width=4"]
 # digits at batch size 256: 6 training batches an epoch
 DATA = ["dataset.batch_size=256", "dataset.image_size=16"]
 FAMILIES = {
@@ -56,6 +57,7 @@ FAMILIES = {
         2,
     ),
     "srgan": (["model=srgan", *SRGAN_TINY], 2),  # 10 generator steps of MSE, then both players
+    "context_encoder": (["model=context_encoder", *CONTEXT_ENCODER_TINY], 2),
 }
 
 
@@ -74,7 +76,7 @@ def resumed_equals_straight(tmp_path, overrides: list[str], batches: int, steps_
 
 
 # their epoch-boundary stop runs in the slow suite only (test-fast stays under 3 min); mid-epoch is the stricter
-SLOW_FAMILIES = {"stylegan2", "pix2pix", "cyclegan", "srgan"}
+SLOW_FAMILIES = {"stylegan2", "pix2pix", "cyclegan", "srgan", "context_encoder"}
 ALWAYS_SLOW = {"cyclegan"}  # six generator passes a step: both of its stops run in the full suite
 STOPS = [
     pytest.param(family, batches, id=f"{stop}-{family}", marks=pytest.mark.slow if slow else ())
