@@ -27,11 +27,18 @@ EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 FIX = "remove or replace it, or pass dataset.bad_images=skip to leave such files out"
 
 
-def _decode(path: Path, mode: str) -> Image.Image:
+def decode_image(path: Path, mode: str) -> Image.Image:
     """The fully decoded image (PIL decodes lazily; a truncated JPEG fails only at `load`)."""
     with Image.open(path) as image:
         image.load()
         return image.convert(mode)
+
+
+def image_files(folder: Path, recursive: bool = True) -> list[Path]:
+    """The image files under `folder`, sorted (none if it is not a folder)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in (folder.rglob("*") if recursive else folder.iterdir()) if p.suffix.lower() in EXTENSIONS)
 
 
 class ImageFiles(Dataset):
@@ -45,7 +52,7 @@ class ImageFiles(Dataset):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         try:
-            image = _decode(self.files[index], self.mode)
+            image = decode_image(self.files[index], self.mode)
         except (OSError, SyntaxError, ValueError) as exc:  # PIL's ways of saying "not a valid image"
             raise corrupt_file(self.files[index], f"cannot be decoded: {exc}", FIX) from None
         return self.transform(image), 0
@@ -55,7 +62,7 @@ def undecodable(files: list[Path], mode: str) -> list[Path]:
     bad = []
     for path in files:
         try:
-            _decode(path, mode)
+            decode_image(path, mode)
         except (OSError, SyntaxError, ValueError):
             bad.append(path)
     return bad
@@ -105,7 +112,7 @@ class ImageFolderDataModule(GenlabDataModule):
         self.mode = "L" if self.channels == 1 else "RGB"
 
     def _load(self) -> tuple[Dataset, Dataset]:
-        files = sorted(p for p in self.root.rglob("*") if p.suffix.lower() in EXTENSIONS) if self.root.is_dir() else []
+        files = image_files(self.root)
         if not files:
             raise missing_data(self.name, self.root, "no image files", self.fetch_dir)
         if self.bad_images != "error":
