@@ -23,6 +23,10 @@ COMMANDS = {
         "genlab.run.explore",
         "pictures of a latent space: ckpt=PATH what=mixing|truncation|interpolate|sefa|edit|traversal",
     ),
+    "translate": (
+        "genlab.run.translate",
+        "your images through a translator: ckpt=PATH input=DIR|FILE [out=DIR] [direction=AtoB|BtoA]",
+    ),
     "export": ("genlab.run.export", "write a checkpoint for another library: ckpt=PATH format=diffusers out=DIR"),
     "compare": ("genlab.run.compare", "one table of runs: RUN_OR_SWEEP_DIR... [sort=val/loss] [format=markdown]"),
     "list": ("genlab.run.listing", "list config groups and their options: genlab list [group]"),
@@ -41,6 +45,7 @@ examples:
   genlab sample ckpt=outputs/vae-digits/<stamp>/checkpoints/last.ckpt n=64
   genlab eval ckpt=.../last.ckpt extractor=domain classifier=.../classifier/last.ckpt n=2000
   genlab explore ckpt=outputs/stylegan2-digits/<stamp>/checkpoints/last.ckpt what=sefa layers=coarse
+  genlab translate ckpt=outputs/pix2pix-edges2digits/<stamp>/checkpoints/last.ckpt input=my_edges/
   genlab compare outputs/multirun/<stamp> sort=val/loss format=markdown
   genlab list model
 
