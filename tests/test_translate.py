@@ -1,6 +1,7 @@
 """`genlab translate`: a folder of the user's PNGs through a translator checkpoint, one output per
 input, and the one-line refusals of images the network cannot take."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ from PIL import Image
 
 from genlab.checkpoint import read_checkpoint, rebuild_model
 from genlab.errors import GenlabError
+from genlab.run.evaluate import evaluate
 from genlab.run.translate import translate
 from tests.conftest import compose_command, fit, run_cli
 
@@ -99,3 +101,16 @@ def test_genlab_translate_from_the_command_line(pix2pix_ckpt, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "genlab translate" in done.stderr and "3/3" in done.stderr, "a progress bar"
     assert len(list((tmp_path / "o").rglob("*.png"))) == 3
+
+
+def test_genlab_eval_scores_translations_against_the_target_domain(pix2pix_ckpt, classifier_ckpt, tmp_path):
+    args = [f"ckpt={pix2pix_ckpt}", f"classifier={classifier_ckpt}", "split=val", "n=100", f"out={tmp_path / 'r.json'}"]
+    report = json.loads(
+        evaluate(compose_command("eval", [*args, "metrics=[fid,kid]", "kid_subset_size=50"])).read_text()
+    )
+    names = [r["name"] for r in report["records"]]
+    assert names == ["fid[digits-classifier]", "kid[digits-classifier]"]
+    protocol = report["records"][0]["protocol"]
+    assert protocol["generator"] == "translate AtoB" and protocol["reference"] == "edges2digits/val targets (digits)"
+    with pytest.raises(GenlabError, match=r"metrics=is: translators are scored by fid and kid"):
+        evaluate(compose_command("eval", [*args, "metrics=[is]"]))

@@ -36,9 +36,19 @@ class TranslationData(GenlabDataModule):
     paired = True
 
     def __init__(
-        self, source_shape: Sequence[int], image_size: int = 32, load_size: int | None = None, **kwargs
+        self,
+        source_shape: Sequence[int],
+        image_size: int = 32,
+        load_size: int | None = None,
+        target_domain: str | None = None,
+        source_domain: str | None = None,
+        **kwargs,
     ) -> None:
+        """`target_domain`/`source_domain`: the dataset whose images each side holds, where one
+        exists (the embedded digits' "digits"), so that a classifier trained on it may score
+        translations into that side (`genlab eval`); default: this dataset's own name."""
         super().__init__(**kwargs)
+        self.domains = (target_domain or self.name, source_domain or self.name)
         self.source_shape = tuple(int(s) for s in source_shape)
         self.image_size = image_size
         if load_size is not None and load_size < image_size:

@@ -32,15 +32,27 @@ def split_of(datamodule, split: str) -> Dataset:
 
 
 @torch.no_grad()
-def extract(dataset: Dataset, indices: range, extractor: Extractor, batch_size: int, device: torch.device) -> Tensor:
+def extract(
+    dataset: Dataset, indices: range, extractor: Extractor, batch_size: int, device: torch.device, side: int = 0
+) -> Tensor:
+    """Features of the images at position `side` of the items (0: the data; translation
+    datasets hold the source at 1)."""
     loader = DataLoader(Subset(dataset, indices), batch_size=batch_size, shuffle=False)
-    return torch.cat([extractor.features(batch[0].to(device)).double().cpu() for batch in loader])
+    return torch.cat([extractor.features(batch[side].to(device)).double().cpu() for batch in loader])
 
 
 def reference_features(
-    datamodule, split: str, count: int, extractor: Extractor, batch_size: int, device: torch.device, cache_dir: str
+    datamodule,
+    split: str,
+    count: int,
+    extractor: Extractor,
+    batch_size: int,
+    device: torch.device,
+    cache_dir: str,
+    side: int = 0,
 ) -> tuple[Tensor, bool]:
-    """Features of the first `count` images of the split, from the cache when it has them."""
+    """Features of the first `count` images of the split (at item position `side`), from the
+    cache when it has them."""
     fields = {
         "dataset": dataset_identity(datamodule),
         "split": split,
@@ -48,9 +60,12 @@ def reference_features(
         "weights_sha256": extractor.weights_sha256,
         "resize": extractor.resize,
         "count": count,
+        **({"side": side} if side else {}),  # the data side keeps the keys of caches written before sides
     }
     dataset = split_of(datamodule, split)
-    return cached_features(cache_dir, fields, lambda: extract(dataset, range(count), extractor, batch_size, device))
+    return cached_features(
+        cache_dir, fields, lambda: extract(dataset, range(count), extractor, batch_size, device, side)
+    )
 
 
 @torch.no_grad()
@@ -73,7 +88,10 @@ def score_samples(
     return torch.cat(features)
 
 
-def protocol_card(extractor: Extractor, reference: str, shape, n_real: int, n_fake: int, model: Samples, seed: int):
+def protocol_card(
+    extractor: Extractor, reference: str, shape, n_real: int, n_fake: int, model: Samples | None, seed: int
+):
+    """`model` None: the caller names the generator (`dataclasses.replace(card, generator=…)`)."""
     return ProtocolCard(
         extractor=extractor.name,
         weights_sha256=extractor.weights_sha256,
@@ -83,6 +101,6 @@ def protocol_card(extractor: Extractor, reference: str, shape, n_real: int, n_fa
         image_shape=[int(s) for s in shape],
         n_real=n_real,
         n_fake=n_fake,
-        generator=model.sampling_network(),
+        generator=model.sampling_network() if model is not None else "",
         seed=seed,
     )

@@ -161,6 +161,11 @@ class Translates(ABC):
     def translate(self, x: Tensor, direction: str = "AtoB") -> Tensor:
         """Source-domain images in [0, 1] → target-domain images in [0, 1]."""
 
+    def check_direction(self, direction: str) -> None:
+        if direction not in self.directions:
+            ways = ", ".join(self.directions)
+            raise GenlabError(f"direction={direction}: model '{self.model_name}' translates {ways} only")
+
 
 class Reconstructs(ABC):
     @abstractmethod

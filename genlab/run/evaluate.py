@@ -25,7 +25,7 @@ from genlab.metrics.ppl import path_length
 from genlab.metrics.protocol import ProtocolCard, metric_record
 from genlab.metrics.scores import PATH_LENGTHS, Scores, ScoreSettings, check_metric_names, check_sample_counts
 from genlab.metrics.separability import linear_separability
-from genlab.models.base import Encodes, Samples, require
+from genlab.models.base import Encodes, Samples, Translates, require
 from genlab.run.choices import choose_sampler
 from genlab.run.launch import run_app
 from genlab.run.user_errors import exit_on_user_error
@@ -66,8 +66,53 @@ def evaluate(cfg: DictConfig) -> Path:
     return out
 
 
+TRANSLATION_METRICS = ("fid", "kid")
+
+
+@torch.no_grad()
+def translation_records(names: list[str], model, datamodule, cfg: DictConfig, device) -> tuple[list[dict], bool]:
+    """FID/KID of the split's source images translated `direction`, against the split's images of
+    the target domain (CycleGAN's domain FID): item side 0 holds the targets, side 1 the sources."""
+    others = [m for m in names if m not in TRANSLATION_METRICS]
+    if others:
+        raise GenlabError(
+            f"metrics={others[0]}: translators are scored by fid and kid (translations vs the target domain)"
+        )
+    if cfg.direction not in model.directions:
+        raise GenlabError(
+            f"direction={cfg.direction}: model '{model.model_name}' translates {', '.join(model.directions)}"
+        )
+    into, start = (0, 1) if cfg.direction == "AtoB" else (1, 0)
+    settings = ScoreSettings(cfg.kid_subset_size, cfg.kid_subsets, cfg.is_splits, cfg.allow_few_samples)
+    domain = datamodule.domains[into]
+    extractor = build_extractor(
+        cfg.extractor, domain, cfg.classifier, cfg.resize, cfg.inception_weights, cfg.trust_config, cfg.inception_verify
+    )
+    shape = model.data_shape if into == 0 else model.source_shape
+    check_input_shape(extractor, shape)
+    split = split_of(datamodule, cfg.split)
+    n, n_real = min(cfg.n, len(split)), min(cfg.n_real or cfg.n, len(split))
+    check_sample_counts(names, n_real, n, extractor.num_features, settings)
+    extractor.net.to(device)
+    real, from_cache = reference_features(
+        datamodule, cfg.split, n_real, extractor, cfg.batch_size, device, cfg.cache_dir, side=into
+    )
+    scores = Scores(names, extractor.num_features, num_classes=0, settings=settings).to(device)
+    torch.manual_seed(cfg.seed)  # KID's subsets
+    scores.update_real(real.to(device))
+    for batch in DataLoader(Subset(split, range(n)), batch_size=cfg.batch_size):
+        scores.update_fake(*extractor.encode(model.translate(batch[start].to(device), cfg.direction)))
+    side = "targets" if into == 0 else "sources"
+    card = protocol_card(
+        extractor, f"{datamodule.name}/{cfg.split} {side} ({domain})", shape, n_real, n, None, cfg.seed
+    )
+    return scores.records(replace(card, generator=f"translate {cfg.direction}")), from_cache
+
+
 def sample_records(names: list[str], model, datamodule, cfg: DictConfig, device) -> tuple[list[dict], bool | None]:
     """FID/KID/IS/precision/recall of samples against the real split, and PPL."""
+    if isinstance(model, Translates) and not isinstance(model, Samples):
+        return translation_records(names, model, datamodule, cfg, device)
     require(model, Samples, ", ".join(names))
     if not model.images:
         raise GenlabError(f"model '{model.model_name}' samples points, not images, so it has no {', '.join(names)}")

@@ -111,9 +111,7 @@ def translate(cfg: DictConfig) -> Path:
 
     model = rebuild_model(read_checkpoint(ckpt, trust=cfg.trust_config))
     require(model, Translates, "translations (genlab translate)")
-    if cfg.direction not in model.directions:
-        ways = ", ".join(model.directions)
-        raise GenlabError(f"direction={cfg.direction}: model '{model.model_name}' translates {ways} only")
+    model.check_direction(cfg.direction)
     shape = model.source_shape if cfg.direction == "AtoB" else model.data_shape
     for path, _ in files:
         check_image(path, shape, cfg.resize)
