@@ -105,6 +105,7 @@ def test_genlab_translate_from_the_command_line(pix2pix_ckpt, tmp_path):
 
 def test_genlab_eval_scores_translations_against_the_target_domain(pix2pix_ckpt, classifier_ckpt, tmp_path):
     args = [f"ckpt={pix2pix_ckpt}", f"classifier={classifier_ckpt}", "split=val", "n=100", f"out={tmp_path / 'r.json'}"]
+    args.append(f"cache_dir={tmp_path / 'cache'}")
     report = json.loads(
         evaluate(compose_command("eval", [*args, "metrics=[fid,kid]", "kid_subset_size=50"])).read_text()
     )
