@@ -5,6 +5,7 @@ import lightning as L
 import pytest
 import torch
 
+from genlab.callbacks.finite_guard import weights_finite
 from genlab.checkpoint import read_checkpoint
 from genlab.errors import GenlabError
 from genlab.run.sample import sample
@@ -63,3 +64,14 @@ def test_sample_and_resume_refuse_non_finite_weights(tmp_path):
     with pytest.raises(GenlabError, match=r"ckpt_path=.*holds non-finite weights"):
         assemble(compose_train([*QUIET, "model=vae", *SMALL, f"ckpt_path={diverged}"], tmp_path / "again"))
     assert not (tmp_path / "grid.png").exists()
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_the_weight_check_finds_any_non_finite_value_and_no_false_alarm_in_half_precision(bad):
+    net = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Linear(4, 2)).half()
+    with torch.no_grad():
+        net[1].weight.fill_(60000.0)  # sums past fp16's 65504: summed in fp32
+    assert weights_finite(net)
+    with torch.no_grad():
+        net[0].weight[1, 2] = bad
+    assert not weights_finite(net)

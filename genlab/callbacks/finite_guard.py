@@ -34,7 +34,10 @@ class NonFiniteGuard(L.Callback):
 
 @torch.no_grad()
 def weights_finite(module: torch.nn.Module) -> bool:
-    """One reduction over every weight, so one host synchronisation a step (the offender is
-    looked for only when there is one)."""
-    flags = [torch.isfinite(p).all() for p in module.parameters()]
-    return not flags or bool(torch.stack(flags).all())
+    """Whether every weight is finite, from one sum per tensor (in fp32, so half-precision
+    weights cannot overflow it): a sum is NaN or infinite exactly when a term is (barring a
+    finite overflow past 3e38), and summing reads each weight once without allocating a mask
+    as large as the model — `isfinite` per element cost a 19M-parameter pix2pix 9 % of its CPU
+    step. One host synchronisation a step; the offender is looked for only when there is one."""
+    sums = [p.sum(dtype=torch.float32) for p in module.parameters()]
+    return not sums or bool(torch.isfinite(torch.stack(sums)).all())
