@@ -37,7 +37,7 @@ from bench_common import (
 )
 from torch import Tensor, nn
 
-from genlab.data.domains import Edges, Inverted
+from genlab.data.domains import CannyEdges, Inverted
 from genlab.models.adversarial.pool import ImagePool
 from genlab.nn.translation import PatchDiscriminator, ResNetGenerator, UNetGenerator
 
@@ -101,7 +101,7 @@ def setup(args) -> tuple[dict[str, nn.Module], dict, Callable, tuple[Tensor, Ten
     digits, side = digits_images(args.image_size), args.image_size
     if args.model == "pix2pix":
         nets = {"g": UNetGenerator(1, 1, side), "d": PatchDiscriminator(2, side)}
-        return nets, {"g": ["g"], "d": ["d"]}, pix2pix_step, (digits, Edges()(digits))
+        return nets, {"g": ["g"], "d": ["d"]}, pix2pix_step, (digits, CannyEdges()(digits))
     half = len(digits) // 2
     nets = {
         "g_ab": ResNetGenerator(1, 1, side, blocks=6),

@@ -36,10 +36,13 @@ def test_dynamic_binarisation_draws_each_training_batch_anew_and_validation_once
     dm.setup()
     dm.trainer = SimpleNamespace(training=True)
     x, y = next(iter(dm.train_dataloader()))
+    torch.manual_seed(0)
     draws = torch.stack([dm.on_after_batch_transfer([x, y], 0)[0] for _ in range(200)])
     assert set(draws.unique().tolist()) == {0.0, 1.0}
     assert not torch.equal(draws[0], draws[1]), "a new binary image every batch"
-    assert (draws.mean(0) - x).abs().max() < 0.15, "each pixel is Bernoulli(its intensity)"
+    # 200 draws: σ ≤ 0.035 per pixel, so 0.2 is 5.6σ, which none of the 131 072 pixels should pass
+    # (0.15, 4.2σ, was passed by about 3 of them on average: the test failed by the RNG's state)
+    assert (draws.mean(0) - x).abs().max() < 0.2, "each pixel is Bernoulli(its intensity)"
     first, again = dm.val_set[3][0], dm.val_set[3][0]
     assert torch.equal(first, again) and set(first.unique().tolist()) <= {0.0, 1.0}, "validation drawn once"
     static = DigitsDataModule(name="digits", shape=(1, 16, 16), image_size=16, binarize="static")
