@@ -79,14 +79,16 @@ def test_sigterm_saves_the_step_it_stopped_at_exits_143_and_resume_continues(wor
 
 
 @pytest.mark.slow
-def test_ten_random_kill_9_then_resume_end_at_the_uninterrupted_weights(workdir, tmp_path):
-    out, total, kills = tmp_path / "outputs", 120, 0
+def test_five_random_kill_9_then_resume_end_at_the_uninterrupted_weights(workdir, tmp_path):
+    """Five kills at random moments, each resumed by a new CLI start (most of the time: each start
+    imports Lightning); scripts/stress_kill_resume.py runs many more."""
+    out, total, kills = tmp_path / "outputs", 80, 0
     rng = random.Random(0)
     args = ["model=vae", *TINY, *CLI_QUIET, f"trainer.max_steps={total}"]
     process = start([*args, "callbacks.last_checkpoint.every_n_train_steps=4"], workdir, out)
     (run,) = wait_for_run(out, process)
     last = run / "checkpoints" / "last.ckpt"
-    while kills < 10:
+    while kills < 5:
         if not wait_for_new_save(last, last.stat().st_mtime if last.is_file() else 0, process):
             break  # the run finished before the next kill
         time.sleep(rng.uniform(0, 0.15))
@@ -98,7 +100,7 @@ def test_ten_random_kill_9_then_resume_end_at_the_uninterrupted_weights(workdir,
         assert last.stat().st_size > 0
         process = start([f"resume={run}"], workdir, out)
     assert process.wait(timeout=300) == 0, process.stderr.read()[-2000:]
-    assert kills >= 5, f"only {kills} kills landed before the run finished"
+    assert kills >= 3, f"only {kills} kills landed before the run finished"
     assert sorted(p.name for p in (run / "checkpoints").iterdir()) == ["last.ckpt"], "no temp file or copy left"
     final = load(last)
     assert final["global_step"] == total
