@@ -63,6 +63,7 @@ def test_a_sweep_runs_every_job_and_lists_each_failure(workdir, tmp_path):
     assert (sweep / "1-vae-digits" / "checkpoints" / "last.ckpt").is_file()
 
 
+@pytest.mark.slow  # a CLI start-up, as test_bad_input's same refusal: both run in the full suite
 def test_offline_mnist_names_directory_and_script(workdir, tmp_path):
     out = tmp_path / "out"
     result = run_cli("train", "dataset=mnist", f"paths.data_dir={tmp_path / 'data'}", cwd=workdir, output_root=out)
@@ -118,6 +119,7 @@ def test_resume_needs_a_run_directory(workdir, tmp_path):
     assert run_dirs(tmp_path) == [] and not list(Path(workdir).iterdir())
 
 
+@pytest.mark.slow  # a CLI start-up, as test_bad_input's same refusal: both run in the full suite
 def test_gradient_clipping_is_refused_for_gans(workdir, tmp_path):
     result = run_cli("train", "model=gan", "trainer.gradient_clip_val=1.0", cwd=workdir, output_root=tmp_path / "o")
     assert_clean_error(result, "trainer.gradient_clip_val=1.0 cannot apply to 'gan'", "model/regulariser=[clip]")

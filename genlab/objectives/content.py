@@ -90,7 +90,8 @@ class VGGContent(ContentLoss):
         super().__init__()
         from torchvision.models import vgg19
 
-        names = vgg19_layer_names(vgg19().features)
+        with torch.device("meta"):  # the layout alone: no 143M random weights to draw
+            names = vgg19_layer_names(vgg19().features)
         if layer not in names:
             raise GenlabError(f"model.content.layer={layer!r} is not a VGG19 layer; use one of relu2_2, relu5_4, …")
         self.layer, self.depth = layer, names.index(layer) + 1
@@ -119,8 +120,10 @@ class VGGContent(ContentLoss):
     def load(self) -> nn.Module:
         from torchvision.models import vgg19
 
-        vgg = vgg19()
-        vgg.load_state_dict(self.weights_state())
+        state = self.weights_state()
+        with torch.device("meta"):
+            vgg = vgg19()
+        vgg.load_state_dict(state, assign=True)  # the file's tensors become the weights
         return ImageNetInput(vgg.features[: self.depth])
 
 
