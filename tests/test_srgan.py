@@ -92,3 +92,20 @@ def test_srresnet_beats_bicubic_upsampling_of_8_px_digits(tmp_path):
     assert float(logged["val/psnr"]) > float(logged["val/baseline_psnr"]) + 0.5, dict(logged)
     low = run.datamodule.val_set[0][1][None]
     assert run.model.translate(low).shape == (1, 1, 32, 32)
+
+
+def test_the_vgg_content_loss_runs_on_the_weights_it_is_given(monkeypatch):
+    """The load path without the real file: torchvision's layout on the meta device, then the
+    file's tensors (here constant ones) assigned; the loss compares relu5_4 features."""
+    from torchvision.models import vgg19
+
+    with torch.device("meta"):
+        layout = vgg19().state_dict()
+    content = VGGContent()
+    monkeypatch.setattr(content, "weights_state", lambda: {k: torch.full(v.shape, 0.01) for k, v in layout.items()})
+    fake, real = torch.rand(2, 1, 32, 32, requires_grad=True), torch.rand(2, 1, 32, 32)
+    assert content.loss(real, real) == 0
+    loss = content.loss(fake, real)
+    loss.backward()
+    assert loss > 0 and fake.grad is not None and len(content.net.net) == 36
+    assert all(not p.requires_grad for p in content.net.parameters()), "the content network stays frozen"
