@@ -46,6 +46,12 @@ def needs_pairs(model_cfg, dataset_cfg) -> bool:
     return "source_shape" in model_cfg and dataset_cfg.get("source_shape") is None
 
 
+def pairs_wanted(model_cfg, dataset_cfg) -> bool:
+    """pix2pix, SRGAN and the context encoder learn from aligned pairs, which unpaired domains lack."""
+    unpaired = dataset_cfg["_target_"].rsplit(".", 1)[-1].startswith("Unpaired")
+    return "source_shape" in model_cfg and not model_cfg["_target_"].endswith(".CycleGAN") and unpaired
+
+
 def wrong_geometry(model_cfg, dataset_cfg) -> bool:
     """Super-resolution needs smaller sources; the other translators sources of the targets' size."""
     if "source_shape" not in model_cfg:
@@ -111,6 +117,10 @@ def test_model_dataset_fast_dev_run(model, dataset, data_dir, tmp_path):
         return
     if wrong_geometry(cfg.model, cfg.dataset):
         with pytest.raises(GenlabError, match=r"same size|times larger"):
+            assemble(cfg)
+        return
+    if pairs_wanted(cfg.model, cfg.dataset):
+        with pytest.raises(GenlabError, match=r"learns from aligned pairs of images, .* holds two unpaired domains"):
             assemble(cfg)
         return
     if needs_labels(cfg.model) and cfg.dataset.get("num_classes") is None:

@@ -38,6 +38,7 @@ class GenlabDataModule(L.LightningDataModule):
     label_names: tuple[str, ...] = ("class",)
     binarisations = (None, "static", "dynamic")
     modes: Tensor | None = None  # centres of the components, for data with known modes (toy2d)
+    paired = False  # items are aligned (target, source) pairs of one scene (paired translation datasets)
 
     def __init__(
         self,

@@ -156,6 +156,7 @@ class Translates(ABC):
 
     source_shape: tuple[int, ...]
     directions: tuple[str, ...] = ("AtoB",)  # CycleGAN adds BtoA
+    needs_pairs: bool = True  # learns from aligned (target, source) pairs; CycleGAN from two domains
 
     @abstractmethod
     def translate(self, x: Tensor, direction: str = "AtoB") -> Tensor:

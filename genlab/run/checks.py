@@ -11,6 +11,7 @@ from omegaconf import DictConfig
 
 from genlab.checkpoint import checkpoint_config, read_checkpoint
 from genlab.errors import GenlabError
+from genlab.models.base import Translates
 
 
 def _fmt(shape: Any) -> str:
@@ -60,6 +61,12 @@ def check_model_fits_data(model: Any, datamodule: Any) -> None:
             f"model '{model.model_name}' is built for {_fmt(model.data_shape)} inputs but dataset "
             f"'{datamodule.name}' yields {_fmt(datamodule.shape)}; drop the model.data_shape override "
             "(it follows ${dataset.shape}) or pick a matching dataset"
+        )
+    if isinstance(model, Translates) and model.needs_pairs and not datamodule.paired:
+        raise GenlabError(
+            f"model '{model.model_name}' learns from aligned pairs of images, but dataset '{datamodule.name}' holds "
+            "two unpaired domains; use a paired dataset (edges2digits, sr_digits, masked_digits, paired_folder), "
+            "or model=cyclegan for unpaired ones"
         )
 
 

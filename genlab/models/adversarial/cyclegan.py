@@ -35,6 +35,7 @@ PatchFactory = Callable[[int, int], nn.Module]  # (in channels, side)
 class CycleGAN(TwoPlayerModule, Translates):
     default_optimized_metric = "val/cycle_l1"
     directions = ("AtoB", "BtoA")
+    needs_pairs = False
 
     def __init__(
         self,
