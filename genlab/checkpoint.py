@@ -18,6 +18,7 @@ from hydra.utils import instantiate
 
 from genlab import __version__
 from genlab.errors import GenlabError
+from genlab.run.arguments import nearby_checkpoints
 from genlab.trust import check_targets
 
 KEY = "genlab"
@@ -72,19 +73,6 @@ def read_checkpoint(path: str | Path, option: str = "ckpt", trust: bool = False)
     check_targets(checkpoint[KEY].get("config"), f"{option}={path}", trust)
     check_finite(checkpoint["state_dict"], f"{option}={path}")
     return checkpoint
-
-
-def nearby_checkpoints(missing: Path) -> str:
-    """What to pass instead of a missing checkpoint: the .ckpt files beside it, if any."""
-    found = sorted(p.name for p in missing.parent.glob("*.ckpt")) if missing.parent.is_dir() else []
-    only_with_evaluation = (
-        "best-fid.ckpt is written only by runs trained with evaluation=domain|inception; "
-        if missing.name == "best-fid.ckpt"
-        else ""
-    )
-    if found:
-        return f"{only_with_evaluation}{missing.parent} holds {', '.join(found)}"
-    return f"{only_with_evaluation}pass the path of a .ckpt file written by `genlab train`"
 
 
 def check_finite(state_dict: dict[str, Any], source: str) -> None:

@@ -14,13 +14,13 @@ import sys
 SUBCOMMAND_ENV = "GENLAB_SUBCOMMAND"
 COMMANDS = {
     "train": ("genlab.run.train_app", "train a model (Hydra overrides, -m for sweeps, resume=RUN_DIR)"),
-    "sample": ("genlab.run.sample", "write a PNG grid from a checkpoint: ckpt=PATH n=64 [out=FILE]"),
+    "sample": ("genlab.run.commands:sample", "write a PNG grid from a checkpoint: ckpt=PATH n=64 [out=FILE]"),
     "eval": (
-        "genlab.run.evaluate",
+        "genlab.run.commands:evaluate",
         "score a checkpoint: ckpt=PATH metrics=[fid,kid,is,precision,recall,ppl,ppl_w,separability]",
     ),
     "explore": (
-        "genlab.run.explore",
+        "genlab.run.commands:explore",
         "pictures of a latent space: ckpt=PATH what=mixing|truncation|interpolate|sefa|edit|traversal",
     ),
     "translate": (
@@ -78,5 +78,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"genlab: error: unknown command {args[0]!r}; choose one of {', '.join(COMMANDS)}", file=sys.stderr)
         return 2
     os.environ[SUBCOMMAND_ENV] = command
-    module = importlib.import_module(COMMANDS[command][0])
-    return int(module.run(rest) or 0)
+    module, _, function = COMMANDS[command][0].partition(":")  # `module:function`, or a module's `run`
+    return int(getattr(importlib.import_module(module), function or "run")(rest) or 0)

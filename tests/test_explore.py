@@ -10,7 +10,8 @@ from PIL import Image
 from genlab.analysis.styles import linear_boundary, mix, sefa, style_range, truncate_styles, walk
 from genlab.checkpoint import read_checkpoint, rebuild_model
 from genlab.errors import GenlabError
-from genlab.run.explore import PICTURES, explore
+from genlab.run.arguments import PICTURES
+from genlab.run.explore import explore
 from tests.conftest import compose_command, fit, run_cli
 
 

@@ -25,8 +25,9 @@ from torch import Tensor
 from genlab.errors import GenlabError
 from genlab.metrics.evaluation import protocol_card, reference_features, score_samples, split_of
 from genlab.metrics.extractors import build_extractor, check_input_shape
-from genlab.metrics.scores import Scores, ScoreSettings, check_metric_names, check_sample_counts
+from genlab.metrics.scores import Scores, ScoreSettings, check_sample_counts
 from genlab.models.base import Samples, require
+from genlab.run.arguments import check_metric_names
 
 
 def mean_pairwise_distance(features: Tensor, limit: int = 500) -> float:

@@ -24,7 +24,6 @@ from genlab.errors import GenlabError
 from genlab.metrics.protocol import ProtocolCard, metric_record
 
 # ppl, ppl_w (genlab.metrics.ppl) and separability (genlab.metrics.separability) are not Scores states
-METRICS = ("fid", "kid", "is", "precision", "recall", "ppl", "ppl_w", "separability")
 PATH_LENGTHS = {"ppl": "z", "ppl_w": "w"}  # metric → the space it walks
 PRC = ("precision", "recall")
 
@@ -53,13 +52,6 @@ class ScoreSettings:
     kid_subsets: int = 100
     is_splits: int = 10
     allow_few_samples: bool = False  # compute FID/KID even where the counts make them unreliable
-
-
-def check_metric_names(names: list[str]) -> list[str]:
-    unknown = [n for n in names if n not in METRICS]
-    if unknown or not names:
-        raise GenlabError(f"metrics={list(names)}: choose from {', '.join(METRICS)}, e.g. metrics=[fid,kid]")
-    return list(names)
 
 
 def check_sample_counts(names: list[str], n_real: int, n_fake: int, num_features: int, settings: ScoreSettings) -> None:

@@ -11,7 +11,6 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-import hydra
 import numpy as np
 import torch
 from omegaconf import DictConfig
@@ -23,12 +22,11 @@ from genlab.metrics.evaluation import protocol_card, reference_features, score_s
 from genlab.metrics.extractors import build_extractor, check_input_shape, weights_sha256
 from genlab.metrics.ppl import path_length
 from genlab.metrics.protocol import ProtocolCard, metric_record
-from genlab.metrics.scores import PATH_LENGTHS, Scores, ScoreSettings, check_metric_names, check_sample_counts
+from genlab.metrics.scores import PATH_LENGTHS, Scores, ScoreSettings, check_sample_counts
 from genlab.metrics.separability import linear_separability
 from genlab.models.base import Encodes, Samples, Translates, require
+from genlab.run.arguments import check_eval
 from genlab.run.choices import choose_sampler
-from genlab.run.launch import run_app
-from genlab.run.user_errors import exit_on_user_error
 
 
 def pick_device(name: str) -> torch.device:
@@ -38,15 +36,10 @@ def pick_device(name: str) -> torch.device:
 
 
 def evaluate(cfg: DictConfig) -> Path:
-    if cfg.ckpt is None:
-        raise GenlabError("genlab eval needs ckpt=PATH (a .ckpt written by `genlab train`)")
-    names = check_metric_names(list(cfg.metrics))
-    ckpt = Path(cfg.ckpt).expanduser()
+    ckpt, names = check_eval(cfg)
     checkpoint = read_checkpoint(ckpt, trust=cfg.trust_config)
     model = rebuild_model(checkpoint)
     sampler_tag = choose_sampler(model, cfg.sampler, cfg.steps, cfg.guidance)  # scores of two samplers are two reports
-    if cfg.split not in ("train", "val"):
-        raise GenlabError(f"split={cfg.split!r}: use train or val (the dataset's splits as genlab train used them)")
     datamodule = rebuild_datamodule(checkpoint)
     device = pick_device(cfg.device)
     model.to(device)
@@ -204,13 +197,3 @@ def print_table(records: list[dict]) -> None:
         std = "" if record["std"] is None else f" ± {record['std']:.4g}"
         card = record["protocol"]
         print(f"{record['name']:<28} {record['value']:.4f}{std}   (real {card['n_real']}, generated {card['n_fake']})")
-
-
-@hydra.main(version_base="1.3", config_path="pkg://genlab.configs", config_name="eval")
-def hydra_main(cfg: DictConfig) -> None:
-    with exit_on_user_error():
-        evaluate(cfg)
-
-
-def run(args: list[str]) -> int:
-    return run_app(hydra_main, args)

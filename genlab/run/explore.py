@@ -19,7 +19,6 @@ so the same command draws the same picture.
 import json
 from pathlib import Path
 
-import hydra
 import torch
 from omegaconf import DictConfig
 from PIL import Image
@@ -34,11 +33,8 @@ from genlab.data.base import first_examples
 from genlab.errors import GenlabError
 from genlab.metrics.extractors import check_input_shape, domain_extractor
 from genlab.models.base import DecodesLatents, Encodes, HasStyleSpace, require
+from genlab.run.arguments import check_explore
 from genlab.run.evaluate import pick_device
-from genlab.run.launch import run_app
-from genlab.run.user_errors import exit_on_user_error
-
-PICTURES = ("mixing", "truncation", "interpolate", "sefa", "edit", "traversal")
 
 
 class Explorer:
@@ -198,16 +194,7 @@ class Explorer:
 
 
 def explore(cfg: DictConfig) -> list[Path]:
-    if cfg.ckpt is None:
-        raise GenlabError("genlab explore needs ckpt=PATH (a .ckpt written by `genlab train`)")
-    if cfg.what not in PICTURES:
-        raise GenlabError(f"what={cfg.what} is unknown; choose one of {', '.join(PICTURES)}")
-    for key in ("rows", "cols", "k", "fit_samples"):
-        if cfg[key] < 1:
-            raise GenlabError(f"{key}={cfg[key]} must be a positive whole number")
-    if not cfg.distances or not cfg.psi:
-        raise GenlabError("distances=[…] and psi=[…] need at least one value each")
-    ckpt = Path(cfg.ckpt).expanduser()
+    ckpt = check_explore(cfg)
     explorer = Explorer(cfg, ckpt, read_checkpoint(ckpt, trust=cfg.trust_config))
     if not explorer.model.images:
         raise GenlabError(f"model '{explorer.model.model_name}' works on points, not images: nothing to picture")
@@ -216,13 +203,3 @@ def explore(cfg: DictConfig) -> list[Path]:
     for path in explorer.written:
         print(path)
     return explorer.written
-
-
-@hydra.main(version_base="1.3", config_path="pkg://genlab.configs", config_name="explore")
-def hydra_main(cfg: DictConfig) -> None:
-    with exit_on_user_error():
-        explore(cfg)
-
-
-def run(args: list[str]) -> int:
-    return run_app(hydra_main, args)

@@ -10,7 +10,6 @@ images (inputs above outputs), rebuilding the dataset from the config stored in 
 import math
 from pathlib import Path
 
-import hydra
 import torch
 from omegaconf import DictConfig
 from torch import Tensor
@@ -22,9 +21,8 @@ from genlab.checkpoint import derived_path, read_checkpoint, rebuild_datamodule,
 from genlab.data.base import first_examples
 from genlab.errors import GenlabError
 from genlab.models.base import DecodesLatents, Reconstructs, Samples, ShowsDenoising, require
+from genlab.run.arguments import check_sample
 from genlab.run.choices import choose_sampler
-from genlab.run.launch import run_app
-from genlab.run.user_errors import exit_on_user_error
 
 INTERPOLATION_STEPS = 8  # images per row of mode=interpolate when steps= is not given
 
@@ -77,11 +75,7 @@ def diffusion_pictures(model, cfg: DictConfig, checkpoint: dict) -> tuple[str, T
 
 
 def sample(cfg: DictConfig) -> Path:
-    if cfg.ckpt is None:
-        raise GenlabError("genlab sample needs ckpt=PATH (a .ckpt written by `genlab train`)")
-    if cfg.n < 1:
-        raise GenlabError(f"n={cfg.n} must be a positive number of images")
-    ckpt = Path(cfg.ckpt).expanduser()
+    ckpt = check_sample(cfg)
     checkpoint = read_checkpoint(ckpt, trust=cfg.trust_config)
     model = rebuild_model(checkpoint)
     if len(model.data_shape) != 3:
@@ -102,13 +96,3 @@ def sample(cfg: DictConfig) -> Path:
     save_image(make_grid(images.clamp(0, 1), nrow=nrow, padding=2, pad_value=1.0), out)
     print(out)
     return out
-
-
-@hydra.main(version_base="1.3", config_path="pkg://genlab.configs", config_name="sample")
-def hydra_main(cfg: DictConfig) -> None:
-    with exit_on_user_error():
-        sample(cfg)
-
-
-def run(args: list[str]) -> int:
-    return run_app(hydra_main, args)

@@ -1,0 +1,71 @@
+"""The checkpoint commands' argument checks, made before torch and Lightning are imported — which
+takes 5–7 s on a small machine — so that a missing checkpoint or a mistyped option answers at
+once, in one line. Only the standard library is imported here; each command (`genlab/run/
+commands.py`) runs its check, then imports its implementation, which runs the check again when
+it is called in-process."""
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from genlab.errors import GenlabError
+
+METRICS = ("fid", "kid", "is", "precision", "recall", "ppl", "ppl_w", "separability")
+PICTURES = ("mixing", "truncation", "interpolate", "sefa", "edit", "traversal")
+
+
+def nearby_checkpoints(missing: Path) -> str:
+    """What to pass instead of a missing checkpoint: the .ckpt files beside it, if any."""
+    found = sorted(p.name for p in missing.parent.glob("*.ckpt")) if missing.parent.is_dir() else []
+    only_with_evaluation = (
+        "best-fid.ckpt is written only by runs trained with evaluation=domain|inception; "
+        if missing.name == "best-fid.ckpt"
+        else ""
+    )
+    if found:
+        return f"{only_with_evaluation}{missing.parent} holds {', '.join(found)}"
+    return f"{only_with_evaluation}pass the path of a .ckpt file written by `genlab train`"
+
+
+def checkpoint_file(ckpt: str | None, command: str, option: str = "ckpt") -> Path:
+    """The checkpoint a command reads: given, and a file."""
+    if ckpt is None:
+        raise GenlabError(f"genlab {command} needs {option}=PATH (a .ckpt written by `genlab train`)")
+    file = Path(ckpt).expanduser()
+    if not file.is_file():
+        raise GenlabError(f"{option}={ckpt}: no such file; {nearby_checkpoints(file)}")
+    return file
+
+
+def check_metric_names(names: Sequence[str]) -> list[str]:
+    unknown = [n for n in names if n not in METRICS]
+    if unknown or not names:
+        raise GenlabError(f"metrics={list(names)}: choose from {', '.join(METRICS)}, e.g. metrics=[fid,kid]")
+    return list(names)
+
+
+def check_sample(cfg: Any) -> Path:
+    ckpt = checkpoint_file(cfg.ckpt, "sample")
+    if cfg.n < 1:
+        raise GenlabError(f"n={cfg.n} must be a positive number of images")
+    return ckpt
+
+
+def check_eval(cfg: Any) -> tuple[Path, list[str]]:
+    names = check_metric_names(list(cfg.metrics))  # a typo here is named before the checkpoint is looked for
+    ckpt = checkpoint_file(cfg.ckpt, "eval")
+    if cfg.split not in ("train", "val"):
+        raise GenlabError(f"split={cfg.split!r}: use train or val (the dataset's splits as genlab train used them)")
+    return ckpt, names
+
+
+def check_explore(cfg: Any) -> Path:
+    ckpt = checkpoint_file(cfg.ckpt, "explore")
+    if cfg.what not in PICTURES:
+        raise GenlabError(f"what={cfg.what} is unknown; choose one of {', '.join(PICTURES)}")
+    for key in ("rows", "cols", "k", "fit_samples"):
+        if cfg[key] < 1:
+            raise GenlabError(f"{key}={cfg[key]} must be a positive whole number")
+    if not cfg.distances or not cfg.psi:
+        raise GenlabError("distances=[…] and psi=[…] need at least one value each")
+    return ckpt
