@@ -80,6 +80,7 @@ def test_channel_mismatch_is_caught_before_training(workdir, tmp_path):
     assert not list(out.rglob("*.ckpt")) and not list(out.rglob("events.out.*"))
 
 
+@pytest.mark.slow  # a CLI start-up with torch; the channel-mismatch test keeps the path in the fast suite
 def test_size_mismatch_names_the_fix(workdir, tmp_path):
     result = run_cli("train", "model=dcgan", "dataset.image_size=4", cwd=workdir, output_root=tmp_path / "o")
     assert_clean_error(result, "DCGAN needs square images of side 8 or more, got 4×4", "dataset.image_size")

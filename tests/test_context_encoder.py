@@ -53,6 +53,7 @@ def test_a_context_encoder_refuses_sources_of_another_size(tmp_path):
         assemble(compose_train(["model=context_encoder", "dataset=sr_digits"], tmp_path))
 
 
+@pytest.mark.slow
 def test_the_context_encoder_paints_holes_better_than_the_mean(tmp_path):
     """16-px digits, 8-px hole, width 16, bottleneck 64, 3 epochs (150 G steps, 4 s): held-out
     hole MSE measured 0.024, where the mean of the visible pixels scores 0.156."""
