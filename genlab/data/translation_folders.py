@@ -38,11 +38,6 @@ def _mode(channels: int, option: str) -> str:
     return MODES[channels]
 
 
-def _to_tensor(image: Image.Image, mode: str, size: int) -> Tensor:
-    steps = v2.Compose([v2.PILToTensor(), v2.Resize((size, size), antialias=True), v2.ToDtype(torch.float32, True)])
-    return steps(image.convert(mode))
-
-
 def _open(path: Path) -> Image.Image:
     try:
         return decode_image(path, "RGB")
@@ -55,9 +50,11 @@ class Side:
 
     def __init__(self, channels: int, size: int, option: str) -> None:
         self.mode, self.size = _mode(channels, option), int(size)
+        resize = v2.Resize((self.size, self.size), antialias=True)
+        self.steps = v2.Compose([v2.PILToTensor(), resize, v2.ToDtype(torch.float32, True)])
 
     def __call__(self, image: Image.Image) -> Tensor:
-        return _to_tensor(image, self.mode, self.size)
+        return self.steps(image.convert(self.mode))
 
 
 class PairFiles(Dataset):

@@ -88,6 +88,10 @@ class ContextEncoder(TwoPlayerModule, Translates):
         """The hole's bounding box: what D judges."""
         return x[..., self.box[0], self.box[1]]
 
+    def hole_critic(self, x: Tensor) -> Tensor:
+        """D on the hole's bounding box of an image."""
+        return self.discriminator(self.crop(x))
+
     def translate(self, x: Tensor, direction: str = "AtoB") -> Tensor:
         if direction not in self.directions:
             raise GenlabError(f"direction={direction}: a context encoder translates AtoB (holed → complete) only")
@@ -101,23 +105,14 @@ class ContextEncoder(TwoPlayerModule, Translates):
         holed = self.to_model_space(batch[1])
         with torch.no_grad():
             fake = self.fill(holed, self.generator(holed))
-        d_real = self.discriminator(self.crop(self.noisy(real)))
-        d_fake = self.discriminator(self.crop(self.noisy(fake)))
-        d_loss = self.objective.discriminator(d_real, d_fake, self.balance.real_target(d_real))
-        monitors = {"d_real": d_real.detach().mean(), "d_fake": d_fake.detach().mean()}
-        return DiscriminatorPlay({"d_loss": d_loss}, monitors, lambda x: self.discriminator(self.crop(x)), fake)
+        return self.critic_loss(self.hole_critic, real, fake)
 
     def generator_play(self, real: Tensor, batch: list[Tensor]) -> dict[str, Tensor]:
         holed = self.to_model_space(batch[1])
         painting = self.generator(holed)
         fake = self.fill(holed, painting)
-        d_real = None
-        if self.objective.needs_real_for_generator:
-            with torch.no_grad():
-                d_real = self.discriminator(self.crop(real))
-        g_loss = self.objective.generator(d_real, self.discriminator(self.crop(self.noisy(fake))))
         return {
-            "g_loss": self.adversarial_weight * g_loss,
+            "g_loss": self.adversarial_weight * self.adversarial_loss(self.hole_critic, real, fake),
             "hole_mse": self.reconstruction_weight * hole_mse(painting, real, self.mask),
         }
 

@@ -140,6 +140,24 @@ class TwoPlayerModule(GenerativeModule):
     def noisy(self, x: Tensor) -> Tensor:
         return self.balance.noisy(x, self.g_steps)
 
+    def critic_loss(self, critic: Callable[[Tensor], Tensor], real: Tensor, fake: Tensor) -> DiscriminatorPlay:
+        """The plain D step of an image-to-image game whose D is `critic` (pix2pix's on pairs,
+        SRGAN's, the context encoder's on the hole): the objective on noisy real and generated
+        inputs, D's mean outputs as monitors."""
+        d_real, d_fake = critic(self.noisy(real)), critic(self.noisy(fake))
+        d_loss = self.objective.discriminator(d_real, d_fake, self.balance.real_target(d_real))
+        monitors = {"d_real": d_real.detach().mean(), "d_fake": d_fake.detach().mean()}
+        return DiscriminatorPlay({"d_loss": d_loss}, monitors, critic, fake)
+
+    def adversarial_loss(self, critic: Callable[[Tensor], Tensor], real: Tensor, fake: Tensor) -> Tensor:
+        """G's adversarial term against `critic`, with D's verdict on the real inputs where the
+        objective compares with it (relativistic losses)."""
+        d_real = None
+        if self.objective.needs_real_for_generator:
+            with torch.no_grad():
+                d_real = critic(real)
+        return self.objective.generator(d_real, critic(self.noisy(fake)))
+
     def _discriminator_step(self, real: Tensor, batch: list[Tensor], optimizer) -> dict[str, Tensor]:
         due = [(name, r) for name, r in self.regularisers.items() if r.due(self.d_steps)]
         with self.toggled_optimizer(optimizer):

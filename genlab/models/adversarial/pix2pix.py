@@ -78,19 +78,12 @@ class Pix2Pix(TwoPlayerModule, Translates):
         source = self.to_model_space(batch[1])
         with torch.no_grad():
             fake = self.generator(source)
-        d_real, d_fake = self._pair(source, self.noisy(real)), self._pair(source, self.noisy(fake))
-        d_loss = self.objective.discriminator(d_real, d_fake, self.balance.real_target(d_real))
-        monitors = {"d_real": d_real.detach().mean(), "d_fake": d_fake.detach().mean()}
-        return DiscriminatorPlay({"d_loss": d_loss}, monitors, lambda x: self._pair(source, x), fake)
+        return self.critic_loss(lambda x: self._pair(source, x), real, fake)
 
     def generator_play(self, real: Tensor, batch: list[Tensor]) -> dict[str, Tensor]:
         source = self.to_model_space(batch[1])
         fake = self.generator(source)
-        d_real = None
-        if self.objective.needs_real_for_generator:
-            with torch.no_grad():
-                d_real = self._pair(source, real)
-        g_loss = self.objective.generator(d_real, self._pair(source, self.noisy(fake)))
+        g_loss = self.adversarial_loss(lambda x: self._pair(source, x), real, fake)
         l1 = (fake - real).abs().mean() / 2  # in data units: model space is twice as wide
         return {"g_loss": g_loss, "l1": self.l1_weight * l1}
 

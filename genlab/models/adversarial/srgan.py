@@ -108,21 +108,13 @@ class SRGAN(TwoPlayerModule, Translates):
     def discriminator_play(self, real: Tensor, batch: list[Tensor]) -> DiscriminatorPlay:
         with torch.no_grad():
             fake = self.generator(self.to_model_space(batch[1]))
-        d_real, d_fake = self.discriminator(self.noisy(real)), self.discriminator(self.noisy(fake))
-        d_loss = self.objective.discriminator(d_real, d_fake, self.balance.real_target(d_real))
-        monitors = {"d_real": d_real.detach().mean(), "d_fake": d_fake.detach().mean()}
-        return DiscriminatorPlay({"d_loss": d_loss}, monitors, self.discriminator, fake)
+        return self.critic_loss(self.discriminator, real, fake)
 
     def generator_play(self, real: Tensor, batch: list[Tensor]) -> dict[str, Tensor]:
         fake = self.generator(self.to_model_space(batch[1]))
         losses = self._content(fake, real)
         if not self.pretraining:
-            d_real = None
-            if self.objective.needs_real_for_generator:
-                with torch.no_grad():
-                    d_real = self.discriminator(real)
-            g_loss = self.objective.generator(d_real, self.discriminator(self.noisy(fake)))
-            losses["g_loss"] = self.adversarial_weight * g_loss
+            losses["g_loss"] = self.adversarial_weight * self.adversarial_loss(self.discriminator, real, fake)
         return losses
 
     def validation_terms(self, real: Tensor, batch: list[Tensor]) -> dict[str, Tensor]:
