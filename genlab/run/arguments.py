@@ -1,9 +1,10 @@
-"""The checkpoint commands' argument checks, made before torch and Lightning are imported — which
-takes 5–7 s on a small machine — so that a missing checkpoint or a mistyped option answers at
-once, in one line. Only the standard library is imported here; each command (`genlab/run/
-commands.py`) runs its check, then imports its implementation, which runs the check again when
-it is called in-process."""
+"""The commands' argument checks, made before torch and Lightning are imported — which takes
+5–7 s on a small machine — so that a missing checkpoint, a mistyped option or a cluster launcher
+on a machine without the cluster answers at once, in one line. Only the standard library is
+imported here; each command (`genlab/run/commands.py`, `train_app.py`) runs its check, then
+imports its implementation, which runs the check again when it is called in-process."""
 
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,19 @@ def check_metric_names(names: Sequence[str]) -> list[str]:
     if unknown or not names:
         raise GenlabError(f"metrics={list(names)}: choose from {', '.join(METRICS)}, e.g. metrics=[fid,kid]")
     return list(names)
+
+
+def check_launcher(args: Sequence[str]) -> None:
+    """A SLURM launcher submits with sbatch and starts ranks with srun: both must be here (submitit
+    would otherwise fail inside the sweep with a traceback)."""
+    for arg in args:
+        launcher = arg.partition("hydra/launcher=")[2]
+        if launcher in ("slurm", "submitit_slurm") and not (shutil.which("sbatch") and shutil.which("srun")):
+            raise GenlabError(
+                f"hydra/launcher={launcher} submits jobs with SLURM's sbatch and srun, which are not on this "
+                "machine's PATH; run the command on the cluster's login node, or try the sweep here with "
+                "hydra/launcher=submitit_local"
+            )
 
 
 def check_sample(cfg: Any) -> Path:

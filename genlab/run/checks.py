@@ -6,6 +6,7 @@ from typing import Any
 import torch
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
+from lightning.fabric.plugins.environments import SLURMEnvironment
 from lightning.pytorch.utilities import rank_zero_warn
 from omegaconf import DictConfig
 
@@ -19,15 +20,18 @@ def _fmt(shape: Any) -> str:
 
 
 def refuse_multirun_with_popen_ddp(trainer_cfg: DictConfig) -> None:
-    """Lightning's `ddp` re-executes the command line for each rank; under -m that is the sweep."""
-    if HydraConfig.get().mode != RunMode.MULTIRUN:
+    """Lightning's `ddp` re-executes the command line for each rank; under -m that is the sweep.
+    Under SLURM (`hydra/launcher=slurm`) srun has started every rank already, and Lightning
+    starts none: that sweep is fine."""
+    if HydraConfig.get().mode != RunMode.MULTIRUN or SLURMEnvironment.detect():
         return
     strategy = str(trainer_cfg.get("strategy", "auto"))
     devices = trainer_cfg.get("devices", 1)
     if strategy.startswith("ddp") and "spawn" not in strategy and "fork" not in strategy and devices not in (1, "1"):
         raise GenlabError(
             f"-m/--multirun with trainer.strategy={strategy} would re-run the whole sweep in every rank; "
-            "use trainer.strategy=ddp_spawn for sweeps, or start each DDP run on its own"
+            "use trainer.strategy=ddp_spawn for sweeps, hydra/launcher=slurm on a cluster (srun starts the ranks), "
+            "or start each DDP run on its own"
         )
 
 

@@ -25,6 +25,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
 from genlab.errors import find_user_error
+from genlab.run.search import trial_number
 from genlab.run.user_errors import one_line
 
 HYDRA_MADE = {".hydra", "train.log", ".lock"}  # what a run directory holds before training starts
@@ -86,6 +87,7 @@ def sweep_job(output_root: str) -> Iterator[None]:
     job = hydra.job
     SWEEP_DIRS.add((hydra.sweep.dir, output_root))
     overrides = " ".join(job.override_dirname.split(",")) if job.override_dirname else "(no overrides)"
+    number = trial_number(job.num)  # job.num, or in a resumed search the Optuna trial's number
     try:
         yield
     except Exception as exc:  # every job runs; the summary reports each failure
@@ -93,10 +95,16 @@ def sweep_job(output_root: str) -> Iterator[None]:
         if error is None:
             traceback.print_exc()
         message = one_line(error) if error is not None else f"{type(exc).__name__}: {exc}"
-        print(f"genlab: error: job {job.num} ({overrides}): {message}", file=sys.stderr)
-        OUTCOMES.append(Outcome(job.num, overrides, message.splitlines()[0] if message else type(exc).__name__))
+        print(f"genlab: error: job {number} ({overrides}): {message}", file=sys.stderr)
+        OUTCOMES.append(Outcome(number, overrides, message.splitlines()[0] if message else type(exc).__name__))
     else:
-        OUTCOMES.append(Outcome(job.num, overrides, None))
+        OUTCOMES.append(Outcome(number, overrides, None))
+
+
+def every_job_failed() -> bool:
+    """Whether this process ran sweep jobs and none finished (a sweeper such as Optuna's then
+    raises on asking for the best result; the summary of failures says more)."""
+    return bool(OUTCOMES) and all(o.error is not None for o in OUTCOMES)
 
 
 def sweep_summary() -> int:

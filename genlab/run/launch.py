@@ -23,12 +23,22 @@ from genlab.run import resolvers
 from genlab.run.user_errors import EXIT_USER_ERROR
 
 UNWRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC)
+# Hydra plugins that genlab's configs build on, and the extra that installs each
+PLUGIN_EXTRAS = {
+    "hydra/sweeper/optuna": ("Hydra's Optuna sweeper", "sweeps"),
+    "hydra/launcher/joblib": ("Hydra's joblib launcher", "sweeps"),
+    "hydra/launcher/submitit_local": ("Hydra's submitit launcher", "slurm"),
+    "hydra/launcher/submitit_slurm": ("Hydra's submitit launcher", "slurm"),
+}
 
 
 def _unknown_option(exc: MissingConfigException) -> str:
     first = str(exc).splitlines()[0]  # In 'train': Could not find 'model/foo'
     missing = first.split("Could not find ")[-1].strip("'")
     group, _, option = missing.rpartition("/")
+    if missing in PLUGIN_EXTRAS:
+        plugin, extra = PLUGIN_EXTRAS[missing]
+        return f"{group}={option} needs {plugin}, which is not installed; pip install 'genlab[{extra}]'"
     if not exc.options:
         return f"{first.split(': ', 1)[-1]}; check the spelling of the config name"
     close = difflib.get_close_matches(option, exc.options, n=1)

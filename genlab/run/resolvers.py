@@ -7,6 +7,8 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
+from genlab.run.search import trial_number
+
 
 def run_stamp() -> str:
     """Sub-second timestamp plus process id: two runs on one host never share a directory."""
@@ -48,3 +50,4 @@ def register() -> None:
     OmegaConf.register_new_resolver("genlab_workers", loader_workers, replace=True)
     OmegaConf.register_new_resolver("genlab_r1_gamma", r1_gamma, replace=True)
     OmegaConf.register_new_resolver("genlab_low_side", low_side, replace=True)
+    OmegaConf.register_new_resolver("genlab_trial", trial_number, replace=True)

@@ -13,7 +13,8 @@ import hydra
 from omegaconf import DictConfig
 
 from genlab.run import resolvers
-from genlab.run.jobs import leaves_nothing_if_refused, sweep_job, sweep_summary, sweeping
+from genlab.run.arguments import check_launcher
+from genlab.run.jobs import every_job_failed, leaves_nothing_if_refused, sweep_job, sweep_summary, sweeping
 from genlab.run.launch import run_app
 from genlab.run.resume import resume_args, split_resume
 from genlab.run.run_log import attach_run_log
@@ -42,10 +43,17 @@ def hydra_main(cfg: DictConfig) -> float | None:
 
 def run(args: list[str]) -> int:
     with exit_on_user_error():
+        check_launcher(args)
         resume, rest = split_resume(args)
         hydra_args = resume_args(resume, rest) if resume else rest
     resolvers.register()
-    return run_app(hydra_main, hydra_args) or sweep_summary()
+    try:
+        status = run_app(hydra_main, hydra_args)
+    except Exception:
+        if not every_job_failed():
+            raise
+        status = 0  # the sweeper gave up for want of a finished job: the summary says why
+    return status or sweep_summary()
 
 
 if __name__ == "__main__":
