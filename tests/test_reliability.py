@@ -8,7 +8,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import ClassVar
 
+import lightning as L
 import pytest
 import torch
 from omegaconf import OmegaConf
@@ -16,7 +18,7 @@ from omegaconf import OmegaConf
 from genlab.atomic import write_atomically
 from genlab.errors import GenlabError
 from genlab.run.resume import resume_args
-from genlab.run.train import assemble
+from genlab.run.train import assemble, train
 from tests.conftest import GENLAB, QUIET, compose_train, fit, run_cli, run_dirs
 from tests.e2e import load
 
@@ -173,3 +175,48 @@ def test_a_write_that_fails_half_way_leaves_the_old_file_and_no_temporary(tmp_pa
         write_atomically(target, fail)
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["last.ckpt"]
+
+
+class SignalAtStep(L.Callback):
+    """Sends this process a signal after a training step, as SLURM signals a job near its time
+    limit; records the step each start of the job trains from."""
+
+    starts: ClassVar[list[int]] = []
+
+    def __init__(self, step: int, signum: int) -> None:
+        self.step, self.signum = step, signum
+
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        SignalAtStep.starts.append(trainer.global_step)
+
+    def on_train_batch_end(self, trainer: L.Trainer, *args: object) -> None:
+        if trainer.global_step == self.step:
+            os.kill(os.getpid(), self.signum)
+
+
+@pytest.mark.slow
+def test_sigusr2_saves_then_hands_on_to_the_requeue_handler_and_the_requeued_job_continues_exactly(
+    tmp_path, monkeypatch
+):
+    run_dir, total = tmp_path / "run", 12
+    run_dir.mkdir()
+    job = ["model=vae", *TINY, *QUIET, f"trainer.max_steps={total}"]
+    usr2 = [f"+callbacks.usr2._target_={__name__}.SignalAtStep", "+callbacks.usr2.step=5", "+callbacks.usr2.signum=12"]
+    requeued: list[int] = []
+    SignalAtStep.starts.clear()
+    submitit_handler = signal.signal(signal.SIGUSR2, lambda signum, frame: requeued.append(signum))
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            train(compose_train([*job, *usr2], run_dir))
+    finally:
+        signal.signal(signal.SIGUSR2, submitit_handler)
+    assert stopped.value.code == 128 + signal.SIGUSR2
+    assert requeued == [signal.SIGUSR2], "submitit's handler (the requeue) runs once, after the save"
+    saved = load(run_dir / "checkpoints" / "last.ckpt")["global_step"]
+    assert 5 <= saved <= 6, "saved at the next step boundary"
+
+    # SLURM starts the same job again in the same folder, counting the restart
+    monkeypatch.setenv("SLURM_RESTART_COUNT", "1")
+    train(compose_train([*job, *usr2], run_dir))
+    assert SignalAtStep.starts == [0, saved], "the requeued job continued from the saved step, not from 0"
+    assert_same_weights(straight_weights(tmp_path, total), load(run_dir / "checkpoints" / "last.ckpt"))

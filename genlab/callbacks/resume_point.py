@@ -8,11 +8,14 @@
   from an uninterrupted run's by 0.06), and a resumed run re-saving the step it resumed from
   there wrote exactly such a file;
 - every `every_n_train_steps` steps, if set (what a kill -9 can cost);
-- at the step where the run stops mid-epoch: `trainer.max_steps` reached, or SIGTERM/SIGINT
-  received. A signal only sets a flag; the run stops at the next step boundary, saves there and
-  then exits with 128 + the signal number (143 for SIGTERM), so a cluster scheduler reads "not
+- at the step where the run stops mid-epoch: `trainer.max_steps` reached, or SIGTERM, SIGINT or
+  SIGUSR2 received. A signal only sets a flag; the run stops at the next step boundary, saves there
+  and then exits with 128 + the signal number (143 for SIGTERM), so a cluster scheduler reads "not
   finished" and `genlab train resume=RUN_DIR` continues from that very step. A second Ctrl+C
-  interrupts at once.
+  interrupts at once. SIGUSR2 is what submitit has SLURM send before a job's time limit; the
+  handler that was there before genlab's and Lightning's (submitit's, which requeues the job) is
+  called after the save (`hand_on`), and the requeued job continues from the saved step
+  (`genlab.run.resume`).
 
 A save mid-epoch happens in `on_train_batch_end`, before Lightning marks the epoch finished, so
 the loop state (and the dataset position, see `GenlabDataModule.state_dict`) says where in the
@@ -32,7 +35,8 @@ from lightning.pytorch.callbacks import Checkpoint
 from genlab.atomic import remove_stale_temporaries
 from genlab.callbacks.finite_guard import weights_finite
 
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+REQUEUE_SIGNAL = signal.SIGUSR2  # submitit's default (SUBMITIT_PREEMPT_SIGNAL)
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, REQUEUE_SIGNAL)
 
 
 def validates_this_epoch(trainer: L.Trainer) -> bool:
@@ -68,6 +72,14 @@ class ResumePoint(Checkpoint):
         for signum, handler in self._previous_handlers.items():
             signal.signal(signum, handler)
         self._previous_handlers = {}
+
+    def hand_on(self) -> None:
+        """After a SIGUSR2 stop, once fit is over and its step saved, call the handler that was
+        there before genlab's and Lightning's (submitit's, which requeues the job). Only for the
+        requeue signal: SIGINT's would raise KeyboardInterrupt, and a SIGTERM stop is complete."""
+        handler = signal.getsignal(REQUEUE_SIGNAL)
+        if self.received == REQUEUE_SIGNAL and callable(handler):
+            handler(REQUEUE_SIGNAL, None)
 
     def _stop_requested(self, trainer: L.Trainer) -> bool:
         """Whether any rank received a stop signal (all ranks stop at the same step)."""

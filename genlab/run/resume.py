@@ -6,8 +6,13 @@ resumed run is the same experiment even if the shipped YAML changed since; furth
 `.hydra/resumed-<stamp>/`, leaving the original record untouched. The run directory is locked
 before anything is written into it (`genlab.run.lock`), and a `last.ckpt` that a crash left
 unreadable is passed over for the newest readable checkpoint, with a warning.
+
+A job that SLURM requeued (a time limit or a pre-emption: `hydra/launcher=slurm`) runs its
+command again in the same run directory; `requeued_checkpoint` makes it continue from that
+directory's checkpoint instead of starting over.
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -69,6 +74,19 @@ def resume_args(run_dir: str, rest: list[str]) -> list[str]:
         f'ckpt_path="{last}"',
         *rest,
     ]
+
+
+def requeued_checkpoint(run_dir: str) -> str | None:
+    """The checkpoint a requeued SLURM job continues from (SLURM counts restarts in
+    SLURM_RESTART_COUNT), or None for a job's first start."""
+    restarts = int(os.environ.get("SLURM_RESTART_COUNT") or 0)
+    folder = Path(run_dir) / "checkpoints"
+    if restarts < 1 or not any(folder.glob("*.ckpt")):
+        return None
+    last = resume_checkpoint(folder, run_dir)
+    if os.environ.get("SLURM_PROCID", "0") == "0":
+        print(f"genlab: requeued by SLURM (restart {restarts}): continuing from {last}", file=sys.stderr)
+    return str(last)
 
 
 def resume_checkpoint(folder: Path, run_dir: str) -> Path:

@@ -37,6 +37,7 @@ from genlab.run.jobs import leaves_nothing_if_refused
 from genlab.run.lock import hold_run_lock
 from genlab.run.objective import final_value, optimized_metric
 from genlab.run.quiet import silence_lightning_noise
+from genlab.run.resume import requeued_checkpoint
 from genlab.run.run_log import attach_run_log, log_to_run
 from genlab.run.schema import validate
 
@@ -89,9 +90,10 @@ def report(trainer: L.Trainer, output_dir: str) -> None:
 def exit_if_stopped_by_signal(trainer: L.Trainer, output_dir: str) -> None:
     """A run that SIGTERM/SIGINT stopped (at a step boundary, with last.ckpt saved there) exits with
     128 + the signal number, so a scheduler requeues it instead of reading success."""
-    received = next((c.received for c in trainer.callbacks if isinstance(c, ResumePoint) and c.received), None)
-    if received is None:
+    point = next((c for c in trainer.callbacks if isinstance(c, ResumePoint) and c.received), None)
+    if point is None:
         return
+    received = point.received
     if trainer.is_global_zero:
         message = (
             f"genlab: stopped by {received.name} at step {trainer.global_step}; {output_dir}/checkpoints/last.ckpt "
@@ -99,6 +101,7 @@ def exit_if_stopped_by_signal(trainer: L.Trainer, output_dir: str) -> None:
         )
         print(message, file=sys.stderr)
         log_to_run(message, logging.WARNING)
+    point.hand_on()  # under submitit: requeue the job, which then continues from that step
     sys.exit(128 + received)
 
 
@@ -164,6 +167,7 @@ def train(cfg: DictConfig) -> float | None:
     with leaves_nothing_if_refused(cfg.paths.output_dir, cfg.paths.output_root):
         refuse_multirun_with_popen_ddp(cfg.trainer)
         hold_run_lock(cfg.paths.output_dir, option="paths.output_dir")
+        cfg.ckpt_path = cfg.get("ckpt_path") or requeued_checkpoint(cfg.paths.output_dir)
         run = assemble(cfg)
     record_environment(cfg)
     run.trainer.fit(run.model, datamodule=run.datamodule, ckpt_path=cfg.get("ckpt_path"))
