@@ -29,6 +29,8 @@ def test_default_run_leaves_config_checkpoint_events_and_pngs(workdir, tmp_path)
     log = (run / "train.log").read_text()  # the run's own log, not an empty file
     assert "`Trainer.fit` stopped: `max_epochs=2` reached" in log and f"genlab: run finished in {run}" in log
     printed = result.stdout + result.stderr + log
+    for stream in (log, result.stdout + result.stderr):
+        assert stream.count("`Trainer.fit` stopped") == 1, "each Lightning line once on the console and in the log"
     for noise in ("💡 Tip", "`weights_only` was not set", "LeafSpec"):
         assert noise not in printed, f"Lightning's {noise!r} line reached the user"
 

@@ -1,8 +1,9 @@
 """What a run ran on, written into its directory (`environment.json`) when it starts, so a number
 can be traced to the code, the libraries and the hardware that made it: genlab's version and,
 from a checkout, its git commit (and whether the tree had uncommitted changes); Python and the
-packages a run's numbers depend on; CPUs, GPUs and CUDA; and the trainer's placement and
-precision. A resumed run appends its own start, so a run that moved machines says so.
+packages a run's numbers depend on; CPUs, GPUs and CUDA; the trainer's placement and
+precision; and the speed switches (compile, channels_last). A resumed run appends its own
+start, so a run that moved machines says so.
 """
 
 import json
@@ -73,6 +74,7 @@ def describe(cfg: DictConfig) -> dict[str, Any]:
         "packages": package_versions(),
         "hardware": hardware(),
         "trainer": {key: trainer.get(key) for key in ("accelerator", "devices", "num_nodes", "strategy", "precision")},
+        "speed": {key: cfg.get(key) for key in ("compile", "compile_backend", "compile_mode", "channels_last")},
     }
 
 

@@ -1,25 +1,36 @@
-"""Lightning lines that tell a genlab user nothing they can act on, kept off the console and out
-of `train.log`: the cloud-logger advertisement printed on every run, and a deprecation inside
-Lightning's own code (`LeafSpec`, raised by its pytree helper on recent torch). Only these exact
-messages are dropped; every other Lightning line and warning passes as before.
+"""Library lines that tell a genlab user nothing they can act on, kept off the console and out
+of `train.log`: Lightning's cloud-logger advertisement printed on every run, a deprecation inside
+Lightning's own code (`LeafSpec`, raised by its pytree helper on recent torch), and torch's
+"No CUDA runtime is found" that `compile=true` prints on every CPU-only machine (the CUDA build
+looking for a toolkit it does not need there). Only these exact messages are dropped; every
+other line and warning passes as before.
 """
 
 import logging
 import warnings
 
-ADVERTISEMENTS = ("💡 Tip:",)
+# logger name → the start of the messages dropped from it
+DROPPED = {
+    "lightning.pytorch.utilities.rank_zero": ("💡 Tip:",),  # where rank_zero_info logs
+    "torch.utils.cpp_extension": ("No CUDA runtime is found",),
+}
 LIBRARY_DEPRECATIONS = (r"`isinstance\(treespec, LeafSpec\)` is deprecated",)
 
 
-class DropAdvertisements(logging.Filter):
+class DropNoise(logging.Filter):
+    def __init__(self, starts: tuple[str, ...]) -> None:
+        super().__init__()
+        self.starts = starts
+
     def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith(ADVERTISEMENTS)
+        return not str(record.msg).startswith(self.starts)
 
 
 def silence_lightning_noise() -> None:
     """Idempotent: the filter is attached once per logger, the warning filters are de-duplicated."""
-    logger = logging.getLogger("lightning.pytorch.utilities.rank_zero")  # where rank_zero_info logs
-    if not any(isinstance(f, DropAdvertisements) for f in logger.filters):
-        logger.addFilter(DropAdvertisements())
+    for name, starts in DROPPED.items():
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, DropNoise) for f in logger.filters):
+            logger.addFilter(DropNoise(starts))
     for message in LIBRARY_DEPRECATIONS:
         warnings.filterwarnings("ignore", message=message)

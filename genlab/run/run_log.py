@@ -1,10 +1,12 @@
 """`train.log` holds the run's own log: Lightning's lines and genlab's reports, not only Hydra's.
 
-Hydra attaches its `train.log` file handler to the root logger when the job starts, but Lightning
-(imported earlier) logs through `lightning.pytorch`/`lightning.fabric` loggers that print to the
-console and do not propagate, so the file stayed empty. The file handlers are added to those
-loggers too (their console output is unchanged), and genlab's own reports — the end-of-run
-summary, errors, signals — go to the file through the `genlab` logger, which writes nowhere else.
+Hydra attaches its console and `train.log` handlers to the root logger when the job starts, but
+Lightning (imported earlier) logs through `lightning.pytorch`/`lightning.fabric` loggers that
+have their own console handler and, depending on the versions, propagate to the root or not:
+the file stayed empty with one, and every line came twice with the other. Those loggers get
+exactly the root's handlers and stop propagating, so each line reaches the console and the file
+once. genlab's own reports — the end-of-run summary, errors, signals — go to the file through
+the `genlab` logger, which writes nowhere else (the console has them from print()).
 """
 
 import logging
@@ -16,15 +18,14 @@ GENLAB_LOGGER.addHandler(logging.NullHandler())  # no "last resort" echo when no
 
 
 def attach_run_log() -> None:
-    """Send the library and genlab loggers into this job's log files (Hydra's FileHandlers), and
-    no longer into an earlier sweep job's."""
-    files = [h for h in logging.getLogger().handlers if isinstance(h, logging.FileHandler)]
-    for name in (*LIBRARY_LOGGERS, GENLAB_LOGGER.name):
+    """Send the library loggers to this job's handlers (Hydra's console and log file) and genlab's
+    to its log file only, each line once, and no longer to an earlier sweep job's file."""
+    handlers = logging.getLogger().handlers
+    for name in LIBRARY_LOGGERS:
         logger = logging.getLogger(name)
-        for handler in [h for h in logger.handlers if isinstance(h, logging.FileHandler)]:
-            logger.removeHandler(handler)
-        for handler in files:
-            logger.addHandler(handler)
+        logger.handlers = list(handlers)
+        logger.propagate = False  # Hydra's logging set-up turns it on: every line came twice
+    GENLAB_LOGGER.handlers = [logging.NullHandler(), *(h for h in handlers if isinstance(h, logging.FileHandler))]
 
 
 def log_to_run(message: str, level: int = logging.INFO) -> None:

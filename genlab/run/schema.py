@@ -77,6 +77,14 @@ class Model(Open):
 class TrainConfig(Open):
     seed: int = Field(description="an integer seed, e.g. seed=42")
     trust_config: StrictBool = Field(False, description="true or false")
+    compile: StrictBool = Field(False, description="true (torch.compile each network) or false")
+    compile_backend: Literal["inductor", "aot_eager", "eager", "cudagraphs"] = Field(
+        "inductor", description="one of inductor, aot_eager, eager, cudagraphs"
+    )
+    compile_mode: Literal["default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs"] | None = Field(
+        None, description="null, default, reduce-overhead, max-autotune or max-autotune-no-cudagraphs"
+    )
+    channels_last: StrictBool = Field(False, description="true (channels-last convolution weights) or false")
     model: Model
     dataset: Dataset
     optimizer: Optimizer | None = None

@@ -40,6 +40,7 @@ from genlab.run.quiet import silence_lightning_noise
 from genlab.run.resume import requeued_checkpoint
 from genlab.run.run_log import attach_run_log, log_to_run
 from genlab.run.schema import validate
+from genlab.run.speed import apply_speed_switches
 
 
 def build(node: DictConfig, **kwargs: Any) -> Any:
@@ -141,6 +142,7 @@ def assemble(cfg: DictConfig) -> Run:
     load_data(datamodule)
     model = build(cfg.model)
     check_model_fits_data(model, datamodule)
+    apply_speed_switches(model, cfg.compile, cfg.compile_backend, cfg.compile_mode, cfg.channels_last)
     check_trainer_fits_model(model, cfg.trainer)
     warn_about_oversubscription(cfg.trainer)
 
