@@ -59,6 +59,14 @@ def test_a_sweep_runs_every_job_and_lists_each_failure(workdir, tmp_path):
     assert summary[2].startswith("  job 2 (") and "): model.latent_dim=-3 is invalid" in summary[2], summary
     assert len(summary) == 3, summary
     (sweep,) = (out / "multirun").iterdir()
+    table = result.stdout[result.stdout.index("genlab: sweep of 3 jobs in") :].splitlines()
+    assert table[0].endswith(f"{sweep}: 1 finished, 2 failed"), table
+    assert [row.split()[:3] for row in table[1:]] == [
+        ["job", "status", "returned"],
+        ["0", "failed", "-"],
+        ["1", "finished", "-"],  # 3 steps: no validation, so no val/loss to return
+        ["2", "failed", "-"],
+    ], table
     assert sorted(p.name for p in sweep.iterdir()) == ["1-vae-digits", "multirun.yaml"], "refused jobs left no folder"
     assert (sweep / "1-vae-digits" / "checkpoints" / "last.ckpt").is_file()
 

@@ -8,9 +8,11 @@ run — so refusing a run changes nothing on disk.
 
 Hydra's basic sweeper stops at the first job that exits and re-raises only the first failure of
 a batch; `sweep_job` instead reports each failed job in one line as it fails and lets the
-sweep go on, and `sweep_summary` lists every failure at the end (exit status 1 if any). This
-bookkeeping lives in the launching process, so it covers Hydra's in-process basic launcher;
-launchers that run jobs elsewhere (joblib, submitit) report through Hydra's own job returns.
+sweep go on, and `sweep_summary` prints a table of every job (status, returned value,
+overrides) and lists every failure at the end (exit status 1 if any). This
+bookkeeping lives in the launching process, so it covers Hydra's in-process basic launcher (and
+the Optuna sweeper, which launches through it); launchers that run jobs in other processes
+(joblib, submitit) report only through Hydra's own logs.
 """
 
 import shutil
@@ -36,7 +38,8 @@ EXIT_SWEEP_FAILED = 1
 class Outcome:
     number: int
     overrides: str
-    error: str | None  # None: the job finished
+    error: str | None = None  # None: the job finished
+    value: float | None = None  # what the job returned (its optimized_metric), if anything
 
 
 OUTCOMES: list[Outcome] = []
@@ -81,24 +84,25 @@ def sweeping() -> bool:
 
 
 @contextmanager
-def sweep_job(output_root: str) -> Iterator[None]:
-    """In a sweep, a failed job is one line (or its traceback, for a bug) and the sweep goes on."""
+def sweep_job(output_root: str) -> Iterator[Outcome]:
+    """In a sweep, a failed job is one line (or its traceback, for a bug) and the sweep goes on.
+    The caller records the job's return value in the yielded outcome."""
     hydra = HydraConfig.get()
     job = hydra.job
     SWEEP_DIRS.add((hydra.sweep.dir, output_root))
     overrides = " ".join(job.override_dirname.split(",")) if job.override_dirname else "(no overrides)"
-    number = trial_number(job.num)  # job.num, or in a resumed search the Optuna trial's number
+    # job.num, or in a resumed search the Optuna trial's number
+    outcome = Outcome(trial_number(job.num), overrides)
     try:
-        yield
+        yield outcome
     except Exception as exc:  # every job runs; the summary reports each failure
         error = find_user_error(exc)
         if error is None:
             traceback.print_exc()
         message = one_line(error) if error is not None else f"{type(exc).__name__}: {exc}"
-        print(f"genlab: error: job {number} ({overrides}): {message}", file=sys.stderr)
-        OUTCOMES.append(Outcome(number, overrides, message.splitlines()[0] if message else type(exc).__name__))
-    else:
-        OUTCOMES.append(Outcome(number, overrides, None))
+        print(f"genlab: error: job {outcome.number} ({overrides}): {message}", file=sys.stderr)
+        outcome.error = message.splitlines()[0] if message else type(exc).__name__
+    OUTCOMES.append(outcome)
 
 
 def every_job_failed() -> bool:
@@ -107,8 +111,26 @@ def every_job_failed() -> bool:
     return bool(OUTCOMES) and all(o.error is not None for o in OUTCOMES)
 
 
+def jobs_table() -> str:
+    """Every job of this process's sweep: number, status, returned value and overrides."""
+    finished = sum(o.error is None for o in OUTCOMES)
+    rows = [("job", "status", "returned", "overrides")]
+    for o in OUTCOMES:
+        value = "-" if o.value is None else f"{o.value:.6g}"
+        rows.append((str(o.number), "failed" if o.error else "finished", value, o.overrides))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = ["  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) for row in rows]
+    dirs = ", ".join(sorted({d for d, _ in SWEEP_DIRS}))
+    head = f"genlab: sweep of {len(OUTCOMES)} jobs in {dirs}: {finished} finished, {len(OUTCOMES) - finished} failed"
+    return "\n".join([head, *(line.rstrip() for line in lines)])
+
+
 def sweep_summary() -> int:
-    """Print the failed jobs of this process's sweep; the exit status (0 when none failed)."""
+    """Print every job of this process's sweep, then its failures; the exit status (0 when none
+    failed)."""
+    if not OUTCOMES:
+        return 0
+    print(f"\n{jobs_table()}")
     failed = [o for o in OUTCOMES if o.error is not None]
     if not failed:
         return 0
