@@ -1,5 +1,10 @@
 """What the training benchmarks share: their command-line options, the digits as one tensor, the
-best-of-N alternation of the plain loop and genlab, and device helpers."""
+best-of-N alternation of the plain loop and genlab, and device helpers.
+
+Each benchmark measures genlab two ways against the same plain loop: bare (the default: no
+validation, checkpoints, images, progress bar or logger, so the ratio is the training step's)
+and, with `--defaults`, as a user runs it (the model's own callbacks — checkpoints, image grids,
+progress bar — validation every epoch and TensorBoard)."""
 
 import argparse
 import time
@@ -20,6 +25,11 @@ def training_parser(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--image-size", type=int, default=32)
     parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu")
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument(
+        "--defaults",
+        action="store_true",
+        help="genlab as a user runs it: the model's callbacks, validation, progress bar and TensorBoard",
+    )
     return parser
 
 
@@ -41,9 +51,21 @@ def best_of(repeats: int, plain: Callable[[], float], genlab: Callable[[Path], f
     return best
 
 
-def quiet_run(args: argparse.Namespace, output_dir: Path, model: str, steps: int, extra: list[str]) -> Run:
-    """A genlab run of `model` on the digits for `steps` optimiser steps, with validation, the
-    progress bar, the model summary and loggers off, so its time is the training step's."""
+# what a bare run turns off: all but the non-finite guard
+BARE = [
+    "+trainer.limit_val_batches=0",
+    "trainer.enable_progress_bar=false",
+    "trainer.enable_model_summary=false",
+    "callbacks=minimal",
+    "callbacks.last_checkpoint=null",
+    "+trainer.enable_checkpointing=false",
+    "logger=none",
+]
+
+
+def bench_run(args: argparse.Namespace, output_dir: Path, model: str, steps: int, extra: list[str]) -> Run:
+    """A genlab run of `model` on the digits for `steps` optimiser steps: bare, or with
+    `--defaults` as a user runs it (see the module's docstring)."""
     overrides = [
         f"model={model}",
         f"dataset.image_size={args.image_size}",
@@ -51,11 +73,7 @@ def quiet_run(args: argparse.Namespace, output_dir: Path, model: str, steps: int
         f"trainer.accelerator={args.device}",
         f"trainer.max_steps={steps}",
         "trainer.max_epochs=-1",
-        "+trainer.limit_val_batches=0",
-        "trainer.enable_progress_bar=false",
-        "trainer.enable_model_summary=false",
-        "callbacks=minimal",
-        "logger=none",
+        *([] if args.defaults else BARE),
         f"paths.output_dir={output_dir}",
         *extra,
     ]
@@ -82,7 +100,11 @@ def synchronise(device: str) -> None:
 
 def print_ratio(args: argparse.Namespace, best: dict[str, float]) -> None:
     """The settings, both throughputs and genlab's ratio to the plain loop."""
-    print(f"device={args.device} image_size={args.image_size} batch_size={args.batch_size} batches={args.batches}")
+    mode = "defaults (callbacks, validation, TensorBoard)" if args.defaults else "bare"
+    print(
+        f"device={args.device} image_size={args.image_size} "
+        f"batch_size={args.batch_size} batches={args.batches} genlab={mode}"
+    )
     print(f"plain PyTorch loop: {best['plain']:.1f} images/s")
     print(f"genlab (Lightning): {best['genlab']:.1f} images/s")
     print(f"ratio genlab/plain: {best['genlab'] / best['plain']:.3f}")

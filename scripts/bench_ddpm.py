@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import torch
-from bench_common import Run, best_of, device_of, digits_images, quiet_run, synchronise, timed_fit, training_parser
+from bench_common import Run, bench_run, best_of, device_of, digits_images, synchronise, timed_fit, training_parser
 from diffusers import DDIMScheduler, DDPMPipeline
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
@@ -27,7 +27,7 @@ from genlab.nn.denoisers import unet
 
 
 def genlab_model(args: argparse.Namespace, output_dir: Path, batches: int) -> Run:
-    return quiet_run(args, output_dir, "ddpm", batches, [f"trainer.precision={args.precision}"])
+    return bench_run(args, output_dir, "ddpm", batches, [f"trainer.precision={args.precision}"])
 
 
 def genlab_training(args: argparse.Namespace, output_dir: Path) -> float:

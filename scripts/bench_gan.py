@@ -16,11 +16,11 @@ from pathlib import Path
 
 import torch
 from bench_common import (
+    bench_run,
     best_of,
     device_of,
     digits_images,
     print_ratio,
-    quiet_run,
     synchronise,
     timed_fit,
     training_parser,
@@ -31,9 +31,8 @@ from genlab.objectives.adversarial import OBJECTIVES
 
 
 def genlab_run(args: argparse.Namespace, output_dir: Path) -> float:
-    extra = ["+trainer.enable_checkpointing=false", "callbacks.last_checkpoint=null"]
     # manual optimisation counts a D and a G step per batch
-    return timed_fit(quiet_run(args, output_dir, "dcgan", 2 * args.batches, extra), args)
+    return timed_fit(bench_run(args, output_dir, "dcgan", 2 * args.batches, []), args)
 
 
 def plain_run(args: argparse.Namespace, data: torch.Tensor) -> float:

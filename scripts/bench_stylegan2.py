@@ -19,11 +19,11 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from bench_common import (
+    bench_run,
     best_of,
     device_of,
     digits_images,
     print_ratio,
-    quiet_run,
     synchronise,
     timed_fit,
     training_parser,
@@ -40,8 +40,7 @@ LATENT, R1_GAMMA, R1_EVERY, PL_WEIGHT, PL_EVERY, MIXING = 64, 0.05, 16, 2.0, 4, 
 
 
 def genlab_run(args, output_dir: Path) -> float:
-    extra = ["experiment=stylegan2_digits", "+trainer.enable_checkpointing=false", "callbacks.last_checkpoint=null"]
-    return timed_fit(quiet_run(args, output_dir, "stylegan2", 2 * args.batches, extra), args)
+    return timed_fit(bench_run(args, output_dir, "stylegan2", 2 * args.batches, ["experiment=stylegan2_digits"]), args)
 
 
 def styles(g: StyleGenerator, n: int, device) -> torch.Tensor:

@@ -26,11 +26,11 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from bench_common import (
+    bench_run,
     best_of,
     device_of,
     digits_images,
     print_ratio,
-    quiet_run,
     synchronise,
     timed_fit,
     training_parser,
@@ -45,10 +45,9 @@ ADAM = {"lr": 2e-4, "betas": (0.5, 0.999)}
 
 
 def genlab_run(args, output_dir: Path) -> float:
-    extra = ["+trainer.enable_checkpointing=false", "callbacks.last_checkpoint=null"]
-    if args.model == "cyclegan":
-        extra.append("dataset.val_fraction=0.01")  # as many training batches as the embedded halves allow
-    return timed_fit(quiet_run(args, output_dir, args.model, 2 * args.batches, extra), args)
+    # CycleGAN: as many training batches as the embedded halves allow
+    extra = ["dataset.val_fraction=0.01"] if args.model == "cyclegan" else []
+    return timed_fit(bench_run(args, output_dir, args.model, 2 * args.batches, extra), args)
 
 
 def batches(pairs: tuple[Tensor, Tensor], args) -> Callable[[], list[tuple[Tensor, Tensor]]]:

@@ -3,7 +3,8 @@ of `train.log`: Lightning's cloud-logger advertisement printed on every run, a d
 Lightning's own code (`LeafSpec`, raised by its pytree helper on recent torch), and torch's
 "No CUDA runtime is found" that `compile=true` prints on every CPU-only machine (the CUDA build
 looking for a toolkit it does not need there). Only these exact messages are dropped; every
-other line and warning passes as before.
+other line and warning passes as before. genlab's own alarms (warnings whose text starts with
+"genlab:") print as that one line, without Python's file:line prefix and source-line echo.
 """
 
 import logging
@@ -26,6 +27,19 @@ class DropNoise(logging.Filter):
         return not str(record.msg).startswith(self.starts)
 
 
+PYTHON_FORMAT = warnings.formatwarning
+
+
+def format_warning(
+    message: Warning | str, category: type[Warning], filename: str, lineno: int, line: str | None = None
+) -> str:
+    """Python's warning format, except genlab's own alarms: their text alone, on one line."""
+    text = str(message)
+    if text.startswith("genlab:"):
+        return f"{text}\n"
+    return PYTHON_FORMAT(message, category, filename, lineno, line)
+
+
 def silence_lightning_noise() -> None:
     """Idempotent: the filter is attached once per logger, the warning filters are de-duplicated."""
     for name, starts in DROPPED.items():
@@ -34,3 +48,4 @@ def silence_lightning_noise() -> None:
             logger.addFilter(DropNoise(starts))
     for message in LIBRARY_DEPRECATIONS:
         warnings.filterwarnings("ignore", message=message)
+    warnings.formatwarning = format_warning
