@@ -20,7 +20,7 @@ train: $(INSTALLED)
 	$(BIN)/genlab train $(ARGS)
 
 test: $(INSTALLED)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --durations=25 $(PYTEST_ARGS)
 
 test-fast: $(INSTALLED)
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
