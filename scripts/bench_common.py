@@ -7,6 +7,7 @@ and, with `--defaults`, as a user runs it (the model's own callbacks — checkpo
 progress bar — validation every epoch and TensorBoard)."""
 
 import argparse
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -87,6 +88,47 @@ def timed_fit(run: Run, args: argparse.Namespace) -> float:
     run.trainer.fit(run.model, datamodule=run.datamodule)
     synchronise(args.device)
     return args.batches * args.batch_size / (time.perf_counter() - start)
+
+
+def plain_loop(args: argparse.Namespace, data: torch.Tensor, step: Callable[[torch.Tensor, int], None]) -> float:
+    """images/s of a hand-written loop: `step(batch on the device, batch index)` over
+    `args.batches` shuffled batches of `data` (a last partial batch dropped)."""
+    device = device_of(args.device)
+    loader = torch.utils.data.DataLoader(data, batch_size=args.batch_size, shuffle=True, drop_last=True)
+    done = 0
+    start = time.perf_counter()
+    while done < args.batches:
+        for x in loader:
+            step(x.to(device), done)
+            done += 1
+            if done == args.batches:
+                break
+    synchronise(args.device)
+    return args.batches * args.batch_size / (time.perf_counter() - start)
+
+
+def descend(optimiser: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+    """One plain optimiser step on `loss`."""
+    optimiser.zero_grad()
+    loss.backward()
+    optimiser.step()
+
+
+def compare_on_digits(
+    description: str,
+    plain: Callable[[argparse.Namespace, torch.Tensor], float],
+    genlab: Callable[[argparse.Namespace, Path], float],
+    **defaults: int,
+) -> None:
+    """A benchmark's main: parse the options (`defaults` overriding the common ones), run both
+    sides on the digits at `--image-size`, best of `--repeats`, and print the ratio."""
+    parser = training_parser(description)
+    parser.set_defaults(**defaults)
+    args = parser.parse_args()
+    data = digits_images(args.image_size)
+    with tempfile.TemporaryDirectory() as tmp:
+        best = best_of(args.repeats, lambda: plain(args, data), lambda out: genlab(args, out), Path(tmp))
+    print_ratio(args, best)
 
 
 def device_of(name: str) -> torch.device:

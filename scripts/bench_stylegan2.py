@@ -12,22 +12,11 @@ logging and image callbacks are off on the genlab side.
 Prints images/s for both and the ratio genlab / plain (target ≥ 0.95).
 """
 
-import tempfile
-import time
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from bench_common import (
-    bench_run,
-    best_of,
-    device_of,
-    digits_images,
-    print_ratio,
-    synchronise,
-    timed_fit,
-    training_parser,
-)
+from bench_common import bench_run, compare_on_digits, descend, device_of, plain_loop, timed_fit
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from genlab.nn.residual_discriminator import ResidualDiscriminator
@@ -61,48 +50,33 @@ def plain_run(args, data: torch.Tensor) -> float:
     ema = AveragedModel(g, multi_avg_fn=get_ema_multi_avg_fn(0.998), use_buffers=True)
     opt_g = torch.optim.Adam(g.parameters(), lr=2e-3, betas=(0.0, 0.99), eps=1e-8)
     opt_d = torch.optim.Adam(d.parameters(), lr=2e-3, betas=(0.0, 0.99), eps=1e-8)
-    loader = torch.utils.data.DataLoader(data, batch_size=args.batch_size, shuffle=True, drop_last=True)
     pl_mean = torch.zeros((), device=device)
-    done = 0
-    start = time.perf_counter()
-    while done < args.batches:
-        for x in loader:
-            real = x.to(device) * 2 - 1
-            with torch.no_grad():
-                fake = g.synthesis(styles(g, len(real), device), "random")
-            d_loss = F.softplus(-d(real)).mean() + F.softplus(d(fake)).mean()
-            if done % R1_EVERY == 0:
-                d_loss = d_loss + R1_GAMMA * R1_EVERY * 0.5 * r1_penalty(d, real)
-            opt_d.zero_grad()
-            d_loss.backward()
-            opt_d.step()
-            ws = styles(g, len(real), device)
-            g.track_mean(ws[:, 0])
-            g_loss = F.softplus(-d(g.synthesis(ws, "random"))).mean()
-            if done % PL_EVERY == 0:
-                ws = styles(g, len(real) // 2, device)
-                lengths = path_lengths(g.synthesis(ws, "random"), ws)
-                pl_mean = pl_mean.lerp(lengths.detach().mean(), 0.01)
-                g_loss = g_loss + PL_WEIGHT * PL_EVERY * (lengths - pl_mean).square().mean()
-            opt_g.zero_grad()
-            g_loss.backward()
-            opt_g.step()
-            ema.update_parameters(g)
-            done += 1
-            if done == args.batches:
-                break
-    synchronise(args.device)
-    return args.batches * args.batch_size / (time.perf_counter() - start)
+
+    def step(x: torch.Tensor, index: int) -> None:
+        nonlocal pl_mean
+        real = x * 2 - 1
+        with torch.no_grad():
+            fake = g.synthesis(styles(g, len(real), device), "random")
+        d_loss = F.softplus(-d(real)).mean() + F.softplus(d(fake)).mean()
+        if index % R1_EVERY == 0:
+            d_loss = d_loss + R1_GAMMA * R1_EVERY * 0.5 * r1_penalty(d, real)
+        descend(opt_d, d_loss)
+        ws = styles(g, len(real), device)
+        g.track_mean(ws[:, 0])
+        g_loss = F.softplus(-d(g.synthesis(ws, "random"))).mean()
+        if index % PL_EVERY == 0:
+            ws = styles(g, len(real) // 2, device)
+            lengths = path_lengths(g.synthesis(ws, "random"), ws)
+            pl_mean = pl_mean.lerp(lengths.detach().mean(), 0.01)
+            g_loss = g_loss + PL_WEIGHT * PL_EVERY * (lengths - pl_mean).square().mean()
+        descend(opt_g, g_loss)
+        ema.update_parameters(g)
+
+    return plain_loop(args, data, step)
 
 
 def main() -> None:
-    parser = training_parser(__doc__)
-    parser.set_defaults(batches=60, batch_size=32)
-    args = parser.parse_args()
-    data = digits_images(args.image_size)
-    with tempfile.TemporaryDirectory() as tmp:
-        best = best_of(args.repeats, lambda: plain_run(args, data), lambda out: genlab_run(args, out), Path(tmp))
-    print_ratio(args, best)
+    compare_on_digits(__doc__, plain_run, genlab_run, batches=60, batch_size=32)
 
 
 if __name__ == "__main__":

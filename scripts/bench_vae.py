@@ -12,21 +12,10 @@ Prints images/s for both and the ratio genlab / plain.
 """
 
 import argparse
-import tempfile
-import time
 from pathlib import Path
 
 import torch
-from bench_common import (
-    bench_run,
-    best_of,
-    device_of,
-    digits_images,
-    print_ratio,
-    synchronise,
-    timed_fit,
-    training_parser,
-)
+from bench_common import bench_run, compare_on_digits, descend, device_of, plain_loop, timed_fit
 
 from genlab.nn.conv import conv_pair
 from genlab.objectives.kl import gaussian_kl, reparameterise
@@ -44,31 +33,18 @@ def plain_run(args: argparse.Namespace, data: torch.Tensor) -> float:
     encoder, decoder = conv_pair(tuple(data.shape[1:]), 2 * LATENT, LATENT)
     encoder, decoder = encoder.to(device), decoder.to(device)
     optimiser = torch.optim.Adam([*encoder.parameters(), *decoder.parameters()], lr=1e-3)
-    loader = torch.utils.data.DataLoader(data, batch_size=args.batch_size, shuffle=True, drop_last=True)
-    done = 0
-    start = time.perf_counter()
-    while done < args.batches:
-        for x in loader:
-            x = x.to(device)
-            mu, logvar = encoder(x).chunk(2, dim=1)
-            z = reparameterise(mu, logvar, torch.randn_like(mu))
-            loss = (reconstruction_nll(decoder(z), x, "bernoulli") + gaussian_kl(mu, logvar)).mean()
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            done += 1
-            if done == args.batches:
-                break
-    synchronise(args.device)
-    return args.batches * args.batch_size / (time.perf_counter() - start)
+
+    def step(x: torch.Tensor, index: int) -> None:
+        mu, logvar = encoder(x).chunk(2, dim=1)
+        z = reparameterise(mu, logvar, torch.randn_like(mu))
+        loss = (reconstruction_nll(decoder(z), x, "bernoulli") + gaussian_kl(mu, logvar)).mean()
+        descend(optimiser, loss)
+
+    return plain_loop(args, data, step)
 
 
 def main() -> None:
-    args = training_parser(__doc__).parse_args()
-    data = digits_images(args.image_size)
-    with tempfile.TemporaryDirectory() as tmp:
-        best = best_of(args.repeats, lambda: plain_run(args, data), lambda out: genlab_run(args, out), Path(tmp))
-    print_ratio(args, best)
+    compare_on_digits(__doc__, plain_run, genlab_run)
 
 
 if __name__ == "__main__":
