@@ -4,6 +4,7 @@ import json
 
 import pytest
 import torch
+from omegaconf import OmegaConf, open_dict
 
 from genlab.run.speed import apply_speed_switches, networks
 from genlab.run.train import assemble
@@ -22,6 +23,16 @@ def test_networks_compile_in_place_and_keep_their_parameter_names(tmp_path):
     assert all(child._compiled_call_impl is not None for child in networks(model).values())
     convs = [p for p in model.parameters() if p.dim() == 4]
     assert convs and all(p.is_contiguous(memory_format=torch.channels_last) for p in convs)
+
+
+def test_a_run_saved_before_the_switches_existed_still_builds(tmp_path):
+    cfg = compose_train(["model=vae", "logger=none", "callbacks=minimal"], tmp_path)
+    with open_dict(cfg):
+        for key in ("compile", "compile_backend", "compile_mode", "channels_last"):
+            cfg.pop(key)
+    OmegaConf.set_struct(cfg, True)  # as Hydra hands over a resumed run's saved config
+    model = assemble(cfg).model
+    assert all(child._compiled_call_impl is None for child in networks(model).values())
 
 
 def test_a_bad_switch_is_one_line(tmp_path):

@@ -142,7 +142,14 @@ def assemble(cfg: DictConfig) -> Run:
     load_data(datamodule)
     model = build(cfg.model)
     check_model_fits_data(model, datamodule)
-    apply_speed_switches(model, cfg.compile, cfg.compile_backend, cfg.compile_mode, cfg.channels_last)
+    # .get: the saved configs of runs made before the switches existed resume without them
+    apply_speed_switches(
+        model,
+        cfg.get("compile", False),
+        cfg.get("compile_backend", "inductor"),
+        cfg.get("compile_mode"),
+        cfg.get("channels_last", False),
+    )
     check_trainer_fits_model(model, cfg.trainer)
     warn_about_oversubscription(cfg.trainer)
 
