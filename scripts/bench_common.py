@@ -27,6 +27,14 @@ def training_parser(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument(
+        "--dataset",
+        choices=["digits", "fashion_mnist"],
+        default="digits",
+        help="digits: embedded, 25-batch epochs (per-epoch work weighs most); fashion_mnist: a real "
+        "dataset's 984-batch epochs, read from --data-dir",
+    )
+    parser.add_argument("--data-dir", default="../shared/datasets/fashion_mnist", help="the folder of fashion_mnist's four .gz files")
+    parser.add_argument(
         "--defaults",
         action="store_true",
         help="genlab as a user runs it: the model's callbacks, validation, progress bar and TensorBoard",
@@ -40,6 +48,18 @@ def digits_images(image_size: int) -> torch.Tensor:
     resolvers.register()
     digits = DigitsDataModule(name="digits", shape=(1, image_size, image_size), image_size=image_size)
     return digits.load_tensors()[0]
+
+
+def training_images(args: argparse.Namespace) -> torch.Tensor:
+    """The images of `--dataset` at `--image-size`, as one tensor (all of them: the plain loop's
+    epoch is at least as long as genlab's, whose validation split is held out)."""
+    if args.dataset == "digits":
+        return digits_images(args.image_size)
+    from genlab.data.mnist_like import MnistLikeDataModule
+
+    shape = (1, args.image_size, args.image_size)
+    module = MnistLikeDataModule(name=args.dataset, data_dir=args.data_dir, shape=shape, image_size=args.image_size)
+    return module.load_tensors()[0]
 
 
 def best_of(repeats: int, plain: Callable[[], float], genlab: Callable[[Path], float], tmp: Path) -> dict[str, float]:
@@ -69,6 +89,8 @@ def bench_run(args: argparse.Namespace, output_dir: Path, model: str, steps: int
     `--defaults` as a user runs it (see the module's docstring)."""
     overrides = [
         f"model={model}",
+        f"dataset={args.dataset}",
+        f"paths.data_dir={args.data_dir}",
         f"dataset.image_size={args.image_size}",
         f"dataset.batch_size={args.batch_size}",
         f"trainer.accelerator={args.device}",
@@ -114,7 +136,7 @@ def descend(optimiser: torch.optim.Optimizer, loss: torch.Tensor) -> None:
     optimiser.step()
 
 
-def compare_on_digits(
+def compare_on_data(
     description: str,
     plain: Callable[[argparse.Namespace, torch.Tensor], float],
     genlab: Callable[[argparse.Namespace, Path], float],
@@ -125,7 +147,7 @@ def compare_on_digits(
     parser = training_parser(description)
     parser.set_defaults(**defaults)
     args = parser.parse_args()
-    data = digits_images(args.image_size)
+    data = training_images(args)
     with tempfile.TemporaryDirectory() as tmp:
         best = best_of(args.repeats, lambda: plain(args, data), lambda out: genlab(args, out), Path(tmp))
     print_ratio(args, best)
@@ -144,7 +166,7 @@ def print_ratio(args: argparse.Namespace, best: dict[str, float]) -> None:
     """The settings, both throughputs and genlab's ratio to the plain loop."""
     mode = "defaults (callbacks, validation, TensorBoard)" if args.defaults else "bare"
     print(
-        f"device={args.device} image_size={args.image_size} "
+        f"device={args.device} dataset={args.dataset} image_size={args.image_size} "
         f"batch_size={args.batch_size} batches={args.batches} genlab={mode}"
     )
     print(f"plain PyTorch loop: {best['plain']:.1f} images/s")

@@ -13,7 +13,7 @@ import argparse
 from pathlib import Path
 
 import torch
-from bench_common import bench_run, compare_on_digits, descend, device_of, plain_loop, timed_fit
+from bench_common import bench_run, compare_on_data, descend, device_of, plain_loop, timed_fit
 
 from genlab.nn.pixelcnn import pixelcnn
 
@@ -37,7 +37,7 @@ def plain_run(args: argparse.Namespace, data: torch.Tensor) -> float:
 
 
 def main() -> None:
-    compare_on_digits(__doc__, plain_run, genlab_run)
+    compare_on_data(__doc__, plain_run, genlab_run)
 
 
 if __name__ == "__main__":

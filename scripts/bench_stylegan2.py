@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from bench_common import bench_run, compare_on_digits, descend, device_of, plain_loop, timed_fit
+from bench_common import bench_run, compare_on_data, descend, device_of, plain_loop, timed_fit
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from genlab.nn.residual_discriminator import ResidualDiscriminator
@@ -76,7 +76,7 @@ def plain_run(args, data: torch.Tensor) -> float:
 
 
 def main() -> None:
-    compare_on_digits(__doc__, plain_run, genlab_run, batches=60, batch_size=32)
+    compare_on_data(__doc__, plain_run, genlab_run, batches=60, batch_size=32)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ import torch
 import torch.nn.functional as F
 from lightning.pytorch.loggers import TensorBoardLogger
 from torch import Tensor
-from torchvision.utils import make_grid, save_image
+from torchvision.io import encode_png
+from torchvision.utils import make_grid
 
 from genlab.analysis.grids import inputs_above_outputs
 from genlab.analysis.traversal import latent_traversal
@@ -53,13 +54,16 @@ class ImageGridCallback(L.Callback):
         self.write(trainer, images, nrow)
 
     def write(self, trainer: L.Trainer, images: Tensor, nrow: int) -> Path:
+        # quantised once for both the PNG and TensorBoard, and encoded at zlib's fastest level: on
+        # one-second epochs the grids' encoding was a tenth of the training time
         grid = make_grid(images.detach().float().cpu().clamp(0, 1), nrow=nrow, padding=2, pad_value=1.0)
+        pixels = grid.mul(255).add_(0.5).clamp_(0, 255).to(torch.uint8)
         path = self.output_dir / "images" / self.tag / f"step_{trainer.global_step:07d}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
-        save_image(grid, path)
+        path.write_bytes(encode_png(pixels, compression_level=1).numpy().tobytes())
         for logger in trainer.loggers:
             if isinstance(logger, TensorBoardLogger):
-                logger.experiment.add_image(self.tag, grid, trainer.global_step)
+                logger.experiment.add_image(self.tag, pixels, trainer.global_step)
         return path
 
 

@@ -67,29 +67,33 @@ class VAE(GenerativeModule, Samples, DecodesLatents, Reconstructs, Encodes, HasL
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         return self.decode(torch.randn(n, self.latent_dim, generator=generator).to(self.device))
 
-    def _per_example(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        """(reconstruction NLL, KL) per example, with one reparameterised sample of z."""
-        mu, logvar = self.encode(x)
+    def _per_example(self, x: Tensor, mu: Tensor, logvar: Tensor) -> tuple[Tensor, Tensor]:
+        """(reconstruction NLL, KL) per example, given x's posterior, with one reparameterised
+        sample of z."""
         z = reparameterise(mu, logvar, torch.randn_like(mu))
         return reconstruction_nll(self.decoder(z), x, self.likelihood, self.obs_sigma), gaussian_kl(mu, logvar)
 
     def negative_log_likelihood(self, x: Tensor) -> Tensor:
         """−ELBO per example (one sample of z): an upper bound on −log p(x)."""
-        recon, kl = self._per_example(x)
+        recon, kl = self._per_example(x, *self.encode(x))
         return recon + kl
 
-    def _terms(self, x: Tensor) -> dict[str, Tensor]:
-        recon, kl = (t.mean() for t in self._per_example(x))
+    def _terms(self, x: Tensor, mu: Tensor, logvar: Tensor) -> dict[str, Tensor]:
+        recon, kl = (t.mean() for t in self._per_example(x, mu, logvar))
         elbo = -(recon + kl)
         bits = bits_per_dim(-elbo, math.prod(self.data_shape))
         return {"loss": recon + self.beta * kl, "recon": recon, "kl": kl, "elbo": elbo, "bits_per_dim": bits}
 
     def training_step(self, batch: list[Tensor], batch_idx: int) -> Tensor:
-        terms = self._terms(batch[0])
+        x = batch[0]
+        terms = self._terms(x, *self.encode(x))
         self.log_terms("train", terms)
         return terms["loss"]
 
     def validation_step(self, batch: list[Tensor], batch_idx: int) -> None:
         x = batch[0]
-        self.log_terms("val", self._terms(x))
-        self.log_reconstruction("val", x, self.reconstruct(x))
+        mu, logvar = self.encode(
+            x
+        )  # once for the bound and the reconstruction: validation is a tenth of an epoch's batches
+        self.log_terms("val", self._terms(x, mu, logvar))
+        self.log_reconstruction("val", x, self.decode(mu))
