@@ -67,7 +67,9 @@ def test_a_sweep_runs_every_job_and_lists_each_failure(workdir, tmp_path):
         ["1", "finished", "-"],  # 3 steps: no validation, so no val/loss to return
         ["2", "failed", "-"],
     ], table
-    assert sorted(p.name for p in sweep.iterdir()) == ["1-vae-digits", "multirun.yaml"], "refused jobs left no folder"
+    assert sorted(p.name for p in sweep.iterdir()) == [".genlab", "1-vae-digits", "multirun.yaml"], (
+        "refused jobs left no folder; the job records are in .genlab/"
+    )
     assert (sweep / "1-vae-digits" / "checkpoints" / "last.ckpt").is_file()
 
 

@@ -134,15 +134,23 @@ def test_an_optuna_search_resumes_from_its_database_and_goes_on_past_failed_tria
 
 @pytest.mark.slow
 @pytest.mark.parametrize("launcher", ["submitit_local", "joblib"])
-def test_a_launcher_that_runs_jobs_in_other_processes_runs_a_two_job_sweep(launcher, workdir, tmp_path):
+def test_a_launcher_that_runs_jobs_in_other_processes_runs_and_reports_a_sweep(launcher, workdir, tmp_path):
     out = tmp_path / "out"
     result = run_cli(
-        "train", "-m", f"hydra/launcher={launcher}", "model.latent_dim=2,4", *TINY, cwd=workdir, output_root=out
+        "train", "-m", f"hydra/launcher={launcher}", "model.latent_dim=2,4,-1", *TINY, cwd=workdir, output_root=out
     )
-    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.returncode == 1, result.stderr[-3000:]
     runs = run_dirs(out / "multirun")
     assert [p.name.split("-")[0] for p in runs] == ["0", "1"], runs
     assert all((run / "checkpoints" / "last.ckpt").is_file() for run in runs)
+    (sweep,) = (out / "multirun").iterdir()  # one folder for every job, whatever process ran it
+
+    # the launching process reports the jobs that ran elsewhere, as it does its own
+    table = result.stdout[result.stdout.index("genlab: sweep of 3 jobs in") :].splitlines()
+    assert table[0].endswith(f"{sweep}: 2 finished, 1 failed"), table
+    assert [row.split()[:2] for row in table[2:]] == [["0", "finished"], ["1", "finished"], ["2", "failed"]]
+    failures = result.stderr[result.stderr.index("genlab: 1 of 3 sweep jobs failed:") :].splitlines()
+    assert failures[1].startswith("  job 2 (") and "model.latent_dim=-1 is invalid" in failures[1], failures
 
 
 @pytest.mark.slow  # a CLI start-up
@@ -161,7 +169,10 @@ class SubmittedError(Exception):
     """Stands in for sbatch: carries the submission script submitit wrote."""
 
 
-def test_the_slurm_launcher_writes_the_requested_resources_into_the_sbatch_script(tmp_path, monkeypatch):
+@pytest.fixture
+def fake_slurm(tmp_path, monkeypatch):
+    """sbatch and srun on the PATH, and submitit's submission stopped with the script it wrote."""
+
     def capture(executor: submitit.AutoExecutor, *args: object) -> None:
         raise SubmittedError(executor._executor._make_submission_file_text("genlab-job", "uid"))
 
@@ -174,19 +185,24 @@ def test_the_slurm_launcher_writes_the_requested_resources_into_the_sbatch_scrip
     monkeypatch.setattr(submitit.AutoExecutor, "map_array", capture)
     monkeypatch.setenv("GENLAB_OUTPUT_DIR", str(tmp_path / "out"))
     monkeypatch.chdir(tmp_path)
-    overrides = [
-        "-m",
-        "hydra/launcher=slurm",
-        "hydra.launcher.partition=gpu-long",
-        "hydra.launcher.timeout_min=90",
-        "trainer=ddp",
-        "trainer.devices=4",
-        "trainer.num_nodes=2",
-        "model.latent_dim=2,4",
-    ]
+
+
+def submitted_script(overrides: list[str]) -> str:
     with pytest.raises(SubmittedError) as submitted:
-        train_app.run(overrides)
-    script = str(submitted.value)
+        train_app.run(["-m", "hydra/launcher=slurm", *overrides, "model.latent_dim=2,4"])
+    return str(submitted.value)
+
+
+def test_the_slurm_launcher_writes_the_requested_resources_into_the_sbatch_script(fake_slurm, tmp_path):
+    script = submitted_script(
+        [
+            "hydra.launcher.partition=gpu-long",
+            "hydra.launcher.timeout_min=90",
+            "trainer=ddp",
+            "trainer.devices=4",
+            "trainer.num_nodes=2",
+        ]
+    )
     for line in (
         "#SBATCH --partition=gpu-long",
         "#SBATCH --time=90",
@@ -197,3 +213,30 @@ def test_the_slurm_launcher_writes_the_requested_resources_into_the_sbatch_scrip
     ):
         assert line in script, script
     assert "srun" in script and Path(tmp_path / "out" / "multirun").is_dir()
+
+
+@pytest.mark.parametrize(
+    ("trainer", "tasks", "gpus"),
+    [
+        (["trainer=gpu", "trainer.devices=[0,1,2]"], 3, 3),  # a list of devices: one task per entry
+        (["trainer=cpu"], 1, None),  # a CPU trainer asks for no GPU
+        (["trainer=ddp_cpu"], 2, None),
+    ],
+)
+def test_the_slurm_launcher_asks_for_the_trainers_devices(fake_slurm, trainer, tasks, gpus):
+    script = submitted_script(trainer)
+    assert f"#SBATCH --ntasks-per-node={tasks}" in script, script
+    if gpus is None:
+        assert "--gpus-per-node" not in script and "--gres" not in script, script
+    else:
+        assert f"#SBATCH --gpus-per-node={gpus}" in script, script
+
+
+def test_the_slurm_launcher_refuses_a_device_count_only_the_node_knows(fake_slurm, tmp_path, capsys):
+    status = train_app.run(["-m", "hydra/launcher=slurm", "trainer=ddp", "model.latent_dim=2,4"])  # devices: -1
+    assert status == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "genlab: error: hydra/launcher=slurm asks SLURM for one task per device, so trainer.devices=-1 must be a "
+        "number of devices per node (or a list of them); e.g. trainer.devices=4"
+    ]
+    assert not list((tmp_path / "out").glob("multirun/*/*")), "nothing was submitted"

@@ -9,22 +9,32 @@ run — so refusing a run changes nothing on disk.
 Hydra's basic sweeper stops at the first job that exits and re-raises only the first failure of
 a batch; `sweep_job` instead reports each failed job in one line as it fails and lets the
 sweep go on, and `sweep_summary` prints a table of every job (status, returned value,
-overrides) and lists every failure at the end (exit status 1 if any). This
-bookkeeping lives in the launching process, so it covers Hydra's in-process basic launcher (and
-the Optuna sweeper, which launches through it); launchers that run jobs in other processes
-(joblib, submitit) report only through Hydra's own logs.
+overrides) and lists every failure at the end (exit status 1 if any).
+
+Jobs may run in other processes (the joblib and submitit launchers) or on other machines (SLURM),
+so each job writes its outcome as a small JSON record into the sweep directory
+(`.genlab/<invocation>/job-N.json`), and the launching process reads the records back. The
+`SweepRecord` Hydra callback, which every `genlab train` config declares, fixes in the launching
+process the sweep directory (its name holds a time stamp, which a job in another process would
+otherwise compute anew) and the invocation's id that the jobs file their records under.
 """
 
+import json
+import os
 import shutil
 import sys
 import traceback
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
+from hydra.experimental.callback import Callback
 from hydra.types import RunMode
+from omegaconf import DictConfig, read_write
 
 from genlab.errors import find_user_error
 from genlab.run.search import trial_number
@@ -32,6 +42,8 @@ from genlab.run.user_errors import one_line
 
 HYDRA_MADE = {".hydra", "train.log", ".lock"}  # what a run directory holds before training starts
 EXIT_SWEEP_FAILED = 1
+INVOCATION = "GENLAB_SWEEP_INVOCATION"  # the launching process's id for this sweep's job records
+RECORDS = ".genlab"  # the sweep directory's folder of job records
 
 
 @dataclass
@@ -42,8 +54,39 @@ class Outcome:
     value: float | None = None  # what the job returned (its optimized_metric), if anything
 
 
-OUTCOMES: list[Outcome] = []
-SWEEP_DIRS: set[tuple[str, str]] = set()  # (sweep directory, output root) of this process's sweeps
+SWEEP_DIRS: set[tuple[str, str]] = set()  # (sweep directory, output root) of the sweeps this process launched
+
+
+class SweepRecord(Callback):
+    """In the launching process, before the sweeper starts: resolve the sweep directory once
+    (every job, in whatever process, then writes below the same one), and name this invocation
+    so that its jobs' records are told from an earlier invocation's in the same directory (a
+    resumed search)."""
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        os.environ[INVOCATION] = uuid.uuid4().hex[:12]
+        with read_write(config.hydra.sweep):
+            config.hydra.sweep.dir = str(config.hydra.sweep.dir)
+        SWEEP_DIRS.add((config.hydra.sweep.dir, str(config.paths.output_root)))
+
+
+def _records(sweep_dir: str) -> Path:
+    return Path(sweep_dir) / RECORDS / os.environ.get(INVOCATION, "local")
+
+
+def _write_record(sweep_dir: str, outcome: Outcome) -> None:
+    folder = _records(sweep_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    record = asdict(outcome) | {"value": None if outcome.value is None else float(outcome.value)}
+    (folder / f"job-{outcome.number}.json").write_text(json.dumps(record))
+
+
+def outcomes() -> list[Outcome]:
+    """The jobs of the sweeps this process launched, by number, as their records say."""
+    found = []
+    for sweep_dir, _ in SWEEP_DIRS:
+        found += [Outcome(**json.loads(f.read_text())) for f in _records(sweep_dir).glob("job-*.json")]
+    return sorted(found, key=lambda o: o.number)
 
 
 def _remove_empty_parents(directory: Path, root: Path) -> None:
@@ -84,12 +127,11 @@ def sweeping() -> bool:
 
 
 @contextmanager
-def sweep_job(output_root: str) -> Iterator[Outcome]:
+def sweep_job() -> Iterator[Outcome]:
     """In a sweep, a failed job is one line (or its traceback, for a bug) and the sweep goes on.
     The caller records the job's return value in the yielded outcome."""
     hydra = HydraConfig.get()
     job = hydra.job
-    SWEEP_DIRS.add((hydra.sweep.dir, output_root))
     overrides = " ".join(job.override_dirname.split(",")) if job.override_dirname else "(no overrides)"
     # job.num, or in a resumed search the Optuna trial's number
     outcome = Outcome(trial_number(job.num), overrides)
@@ -102,45 +144,47 @@ def sweep_job(output_root: str) -> Iterator[Outcome]:
         message = one_line(error) if error is not None else f"{type(exc).__name__}: {exc}"
         print(f"genlab: error: job {outcome.number} ({overrides}): {message}", file=sys.stderr)
         outcome.error = message.splitlines()[0] if message else type(exc).__name__
-    OUTCOMES.append(outcome)
+    _write_record(hydra.sweep.dir, outcome)
 
 
 def every_job_failed() -> bool:
     """Whether this process ran sweep jobs and none finished (a sweeper such as Optuna's then
     raises on asking for the best result; the summary of failures says more)."""
-    return bool(OUTCOMES) and all(o.error is not None for o in OUTCOMES)
+    jobs = outcomes()
+    return bool(jobs) and all(o.error is not None for o in jobs)
 
 
-def jobs_table() -> str:
-    """Every job of this process's sweep: number, status, returned value and overrides."""
-    finished = sum(o.error is None for o in OUTCOMES)
+def jobs_table(jobs: list[Outcome]) -> str:
+    """Every job of the sweep: number, status, returned value and overrides."""
+    finished = sum(o.error is None for o in jobs)
     rows = [("job", "status", "returned", "overrides")]
-    for o in OUTCOMES:
+    for o in jobs:
         value = "-" if o.value is None else f"{o.value:.6g}"
         rows.append((str(o.number), "failed" if o.error else "finished", value, o.overrides))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     lines = ["  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) for row in rows]
     dirs = ", ".join(sorted({d for d, _ in SWEEP_DIRS}))
-    head = f"genlab: sweep of {len(OUTCOMES)} jobs in {dirs}: {finished} finished, {len(OUTCOMES) - finished} failed"
+    head = f"genlab: sweep of {len(jobs)} jobs in {dirs}: {finished} finished, {len(jobs) - finished} failed"
     return "\n".join([head, *(line.rstrip() for line in lines)])
 
 
 def sweep_summary() -> int:
     """Print every job of this process's sweep, then its failures; the exit status (0 when none
     failed)."""
-    if not OUTCOMES:
+    jobs = outcomes()
+    if not jobs:
         return 0
-    print(f"\n{jobs_table()}")
-    failed = [o for o in OUTCOMES if o.error is not None]
+    print(f"\n{jobs_table(jobs)}")
+    failed = [o for o in jobs if o.error is not None]
     if not failed:
         return 0
-    if len(failed) == len(OUTCOMES):  # every job was refused: the sweep leaves no folder either
+    if len(failed) == len(jobs):  # every job was refused: the sweep leaves no folder either
         for sweep_dir, output_root in SWEEP_DIRS:
             sweep = Path(sweep_dir)
-            if sweep.is_dir() and {p.name for p in sweep.iterdir()} <= {"multirun.yaml"}:
+            if sweep.is_dir() and {p.name for p in sweep.iterdir()} <= {"multirun.yaml", RECORDS}:
                 shutil.rmtree(sweep)
                 _remove_empty_parents(sweep.parent, Path(output_root))
-    print(f"genlab: {len(failed)} of {len(OUTCOMES)} sweep jobs failed:", file=sys.stderr)
+    print(f"genlab: {len(failed)} of {len(jobs)} sweep jobs failed:", file=sys.stderr)
     for outcome in failed:
         print(f"  job {outcome.number} ({outcome.overrides}): {outcome.error}", file=sys.stderr)
     return EXIT_SWEEP_FAILED

@@ -19,8 +19,9 @@ from hydra.errors import HydraException, MissingConfigException, OverrideParseEx
 from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
+from genlab.errors import find_user_error
 from genlab.run import resolvers
-from genlab.run.user_errors import EXIT_USER_ERROR
+from genlab.run.user_errors import EXIT_USER_ERROR, one_line
 
 UNWRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC)
 # Hydra plugins that genlab's configs build on, and the extra that installs each
@@ -58,6 +59,9 @@ def _unknown_key(cause: ConfigKeyError | ConfigAttributeError) -> str:
 
 def describe(exc: BaseException) -> str:
     """One line for a Hydra or OmegaConf error about the command line or a config."""
+    error = find_user_error(exc)
+    if error is not None:  # genlab's own refusal from inside a resolver: its message as it is
+        return one_line(error)
     if isinstance(exc, MissingConfigException):
         return _unknown_option(exc)
     if isinstance(exc.__cause__, ConfigKeyError | ConfigAttributeError) and exc.__cause__.full_key:

@@ -4,9 +4,11 @@ import os
 import tempfile
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from omegaconf import OmegaConf
+from omegaconf import ListConfig, OmegaConf
 
+from genlab.errors import GenlabError
 from genlab.run.search import trial_number
 
 
@@ -44,6 +46,29 @@ def low_side(side: int, factor: int) -> int:
     return int(side) // int(factor)
 
 
+def slurm_tasks(devices: Any) -> int:
+    """Tasks per node for `hydra/launcher=slurm`: one per device, since Lightning takes SLURM's
+    tasks as its ranks. sbatch needs a count, so `-1`/`auto` (every device the node has, known
+    only on the node) are refused in one line on the login node."""
+    if isinstance(devices, ListConfig | list | tuple):
+        return len(devices)
+    if isinstance(devices, int) and devices >= 1:
+        return devices
+    if isinstance(devices, str) and devices.isdigit() and int(devices) >= 1:
+        return int(devices)
+    raise GenlabError(
+        f"hydra/launcher=slurm asks SLURM for one task per device, so trainer.devices={devices} must be a number "
+        "of devices per node (or a list of them); e.g. trainer.devices=4"
+    )
+
+
+def slurm_gpus(accelerator: str, devices: Any) -> int | None:
+    """GPUs per node for `hydra/launcher=slurm`: one per task; for a CPU trainer none, and no
+    `--gpus-per-node` line at all (a cluster without GPUs may refuse even `=0`)."""
+    tasks = slurm_tasks(devices)
+    return None if str(accelerator) == "cpu" else tasks
+
+
 def register() -> None:
     OmegaConf.register_new_resolver("genlab_stamp", run_stamp, use_cache=True, replace=True)
     OmegaConf.register_new_resolver("genlab_beside", beside_checkpoint, replace=True)
@@ -51,3 +76,5 @@ def register() -> None:
     OmegaConf.register_new_resolver("genlab_r1_gamma", r1_gamma, replace=True)
     OmegaConf.register_new_resolver("genlab_low_side", low_side, replace=True)
     OmegaConf.register_new_resolver("genlab_trial", trial_number, replace=True)
+    OmegaConf.register_new_resolver("genlab_slurm_tasks", slurm_tasks, replace=True)
+    OmegaConf.register_new_resolver("genlab_slurm_gpus", slurm_gpus, replace=True)

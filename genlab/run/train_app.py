@@ -34,7 +34,7 @@ def start(cfg: DictConfig) -> float | None:
 @hydra.main(version_base="1.3", config_path="pkg://genlab.configs", config_name="train")
 def hydra_main(cfg: DictConfig) -> float | None:
     if sweeping():
-        with sweep_job(cfg.paths.output_root) as outcome:
+        with sweep_job() as outcome:
             outcome.value = start(cfg)
         return outcome.value
     with exit_on_user_error():
