@@ -136,24 +136,27 @@ def test_wgan_keeps_critic_weights_clipped_through_training(tmp_path):
 
 @pytest.mark.slow
 def test_vanilla_gan_covers_the_eight_gaussians(tmp_path):
-    overrides = ["model=gan", "dataset=toy2d", "model.latent_dim=2", "trainer.max_steps=3000", "trainer.max_epochs=100"]
+    overrides = ["model=gan", "dataset=toy2d", "model.latent_dim=2", "trainer.max_steps=2000", "trainer.max_epochs=100"]
     run = fit(overrides, tmp_path)
     with torch.no_grad():
         samples = run.model.sample(2000, torch.Generator().manual_seed(0))
     coverage = mode_coverage(samples, run.datamodule.modes, radius=0.2, min_count=20)
-    assert coverage.modes_covered >= 7, coverage  # measured: 8 of 8, 78% of samples within 0.2 of a mode
+    # measured: 8 of 8 from step 600; within 0.2 of a mode 60 % at step 1500, 71 % at 2100, 78 % at 3000
+    assert coverage.modes_covered >= 7, coverage
     assert coverage.high_quality > 0.5, coverage
 
 
 @pytest.mark.slow
 def test_wgan_gp_covers_the_eight_gaussians(tmp_path):
     """The shipped experiment (λ=0.1, as in Gulrajani et al.'s toy code; λ=10 stalls at 2 of 8 modes)."""
-    run = fit(["experiment=wgan_gp_8gaussians", "trainer.max_steps=6000"], tmp_path)
-    assert run.model.g_steps == 1000  # n_critic=5: one generator step in six optimiser steps
+    run = fit(["experiment=wgan_gp_8gaussians", "trainer.max_steps=4200"], tmp_path)
+    assert run.model.g_steps == 700  # n_critic=5: one generator step in six optimiser steps
     with torch.no_grad():
         samples = run.model.sample(2000, torch.Generator().manual_seed(0))
     coverage = mode_coverage(samples, run.datamodule.modes, radius=0.2, min_count=20)
-    assert coverage.modes_covered >= 7, coverage  # measured: 8 of 8, 33% of samples within 0.2 of a mode
+    # measured: 1 of 8 modes at step 2400, 6 at 3000, 8 from 3600 on (23 % of samples within 0.2
+    # of a mode at 4200, 33 % at 6000)
+    assert coverage.modes_covered >= 7, coverage
 
 
 @pytest.mark.slow
@@ -235,11 +238,12 @@ def digits_classifier() -> nn.Module:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "model",
-    ["cgan", "acgan"],  # measured at 2000 steps: 0.89 (0.97 after 5000 steps) and 0.996
+    ("model", "steps"),
+    # measured: cgan 0.89 at 2000 steps (0.97 after 5000); acgan 0.95 at 1000 (0.996 at 2000)
+    [("cgan", 2000), ("acgan", 1000)],
 )
-def test_conditional_samples_show_the_conditioning_class(tmp_path, digits_classifier, model):
-    run = fit([f"model={model}", "dataset.image_size=16", *LONG_RUN, "trainer.max_steps=2000"], tmp_path)
+def test_conditional_samples_show_the_conditioning_class(tmp_path, digits_classifier, model, steps):
+    run = fit([f"model={model}", "dataset.image_size=16", *LONG_RUN, f"trainer.max_steps={steps}"], tmp_path)
     labels = torch.arange(10).repeat_interleave(50)
     with torch.no_grad():
         images = run.model.decode(torch.randn(500, run.model.latent_dim), labels)
