@@ -27,6 +27,12 @@ def training_parser(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument(
+        "--precision",
+        choices=["32-true", "bf16-mixed"],
+        default="32-true",
+        help="bf16-mixed: genlab with trainer.precision=bf16-mixed, the plain loop's steps under bf16 autocast",
+    )
+    parser.add_argument(
         "--dataset",
         choices=["digits", "fashion_mnist"],
         default="digits",
@@ -96,6 +102,7 @@ def bench_run(args: argparse.Namespace, output_dir: Path, model: str, steps: int
         f"dataset.image_size={args.image_size}",
         f"dataset.batch_size={args.batch_size}",
         f"trainer.accelerator={args.device}",
+        f"trainer.precision={args.precision}",
         f"trainer.max_steps={steps}",
         "trainer.max_epochs=-1",
         *([] if args.defaults else BARE),
@@ -114,16 +121,22 @@ def timed_fit(run: Run, args: argparse.Namespace) -> float:
     return args.batches * args.batch_size / (time.perf_counter() - start)
 
 
+def autocast(args: argparse.Namespace) -> torch.autocast:
+    """The plain loop's counterpart of genlab's `trainer.precision`: bf16 autocast, or off."""
+    return torch.autocast(device_of(args.device).type, dtype=torch.bfloat16, enabled=args.precision == "bf16-mixed")
+
+
 def plain_loop(args: argparse.Namespace, data: torch.Tensor, step: Callable[[torch.Tensor, int], None]) -> float:
     """images/s of a hand-written loop: `step(batch on the device, batch index)` over
-    `args.batches` shuffled batches of `data` (a last partial batch dropped)."""
+    `args.batches` shuffled batches of `data` (a last partial batch dropped), under `--precision`."""
     device = device_of(args.device)
     loader = torch.utils.data.DataLoader(data, batch_size=args.batch_size, shuffle=True, drop_last=True)
     done = 0
     start = time.perf_counter()
     while done < args.batches:
         for x in loader:
-            step(x.to(device), done)
+            with autocast(args):
+                step(x.to(device), done)
             done += 1
             if done == args.batches:
                 break
@@ -168,7 +181,7 @@ def print_ratio(args: argparse.Namespace, best: dict[str, float]) -> None:
     """The settings, both throughputs and genlab's ratio to the plain loop."""
     mode = "defaults (callbacks, validation, TensorBoard)" if args.defaults else "bare"
     print(
-        f"device={args.device} dataset={args.dataset} image_size={args.image_size} "
+        f"device={args.device} precision={args.precision} dataset={args.dataset} image_size={args.image_size} "
         f"batch_size={args.batch_size} batches={args.batches} genlab={mode}"
     )
     print(f"plain PyTorch loop: {best['plain']:.1f} images/s")

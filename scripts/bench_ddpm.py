@@ -18,7 +18,17 @@ import time
 from pathlib import Path
 
 import torch
-from bench_common import Run, bench_run, best_of, device_of, digits_images, synchronise, timed_fit, training_parser
+from bench_common import (
+    Run,
+    autocast,
+    bench_run,
+    best_of,
+    device_of,
+    digits_images,
+    synchronise,
+    timed_fit,
+    training_parser,
+)
 from diffusers import DDIMScheduler, DDPMPipeline
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
@@ -27,7 +37,7 @@ from genlab.nn.denoisers import unet
 
 
 def genlab_model(args: argparse.Namespace, output_dir: Path, batches: int) -> Run:
-    return bench_run(args, output_dir, "ddpm", batches, [f"trainer.precision={args.precision}"])
+    return bench_run(args, output_dir, "ddpm", batches, [])
 
 
 def genlab_training(args: argparse.Namespace, output_dir: Path) -> float:
@@ -42,7 +52,6 @@ def plain_training(args: argparse.Namespace, data: torch.Tensor) -> float:
     alphas = schedule.alphas_cumprod.to(device)
     optimiser = torch.optim.Adam(net.parameters(), lr=2e-4)
     loader = torch.utils.data.DataLoader(data, batch_size=args.batch_size, shuffle=True, drop_last=True)
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.precision == "bf16-mixed")
     done, start = 0, time.perf_counter()
     while done < args.batches:
         for x in loader:
@@ -50,7 +59,7 @@ def plain_training(args: argparse.Namespace, data: torch.Tensor) -> float:
             t = torch.randint(0, schedule.timesteps, (len(x0),), device=device)
             noise = torch.randn_like(x0)
             a = alphas[t].view(-1, 1, 1, 1)
-            with autocast:
+            with autocast(args):
                 loss = torch.nn.functional.mse_loss(net(a.sqrt() * x0 + (1 - a).sqrt() * noise, t), noise)
             optimiser.zero_grad()
             loss.backward()
@@ -93,7 +102,6 @@ def main() -> None:
     parser = training_parser(__doc__)
     parser.set_defaults(batches=30)
     parser.add_argument("--samples", type=int, default=16)
-    parser.add_argument("--precision", choices=["32-true", "bf16-mixed"], default="32-true")
     args = parser.parse_args()
     data = digits_images(args.image_size)
     with tempfile.TemporaryDirectory() as tmp:

@@ -26,6 +26,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from bench_common import (
+    autocast,
     bench_run,
     best_of,
     device_of,
@@ -127,7 +128,8 @@ def plain_run(args) -> float:
     start = time.perf_counter()
     while done < args.batches:
         for target, source in loader():
-            step(nets, opts, target, source)
+            with autocast(args):
+                step(nets, opts, target, source)
             done += 1
             if done == args.batches:
                 break
