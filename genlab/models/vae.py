@@ -92,8 +92,7 @@ class VAE(GenerativeModule, Samples, DecodesLatents, Reconstructs, Encodes, HasL
 
     def validation_step(self, batch: list[Tensor], batch_idx: int) -> None:
         x = batch[0]
-        mu, logvar = self.encode(
-            x
-        )  # once for the bound and the reconstruction: validation is a tenth of an epoch's batches
+        # one encoding for the bound and the reconstruction: a validation batch cost a training one
+        mu, logvar = self.encode(x)
         self.log_terms("val", self._terms(x, mu, logvar))
         self.log_reconstruction("val", x, self.decode(mu))

@@ -65,8 +65,7 @@ def slurm_tasks(devices: Any) -> int:
 def slurm_gpus(accelerator: str, devices: Any) -> int | None:
     """GPUs per node for `hydra/launcher=slurm`: one per task; for a CPU trainer none, and no
     `--gpus-per-node` line at all (a cluster without GPUs may refuse even `=0`)."""
-    tasks = slurm_tasks(devices)
-    return None if str(accelerator) == "cpu" else tasks
+    return None if str(accelerator) == "cpu" else slurm_tasks(devices)
 
 
 def register() -> None:
