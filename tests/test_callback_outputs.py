@@ -51,26 +51,28 @@ def test_grad_norms_logs_only_on_the_logging_cadence() -> None:
     assert module.logged == {}
 
 
-def test_sample_grid_png_and_tensorboard_image_hold_the_grid(tmp_path: Path) -> None:
-    images = torch.rand(6, 1, 8, 8)
+@pytest.mark.parametrize("channels, mode", [(1, "L"), (3, "RGB")])
+def test_sample_grid_png_and_tensorboard_image_hold_the_grid(tmp_path: Path, channels: int, mode: str) -> None:
+    images = torch.rand(6, channels, 8, 8)
     logger = TensorBoardLogger(str(tmp_path), name="tb", version=0)
     trainer = SimpleNamespace(global_step=12, loggers=[logger])
     path = SampleGrid(str(tmp_path), n=6).write(trainer, images, nrow=3)
     logger.experiment.flush()
 
-    expected = make_grid(images, nrow=3, padding=2, pad_value=1.0).mul(255).add(0.5).clamp(0, 255).to(torch.uint8)
+    grid = make_grid(images, nrow=3, padding=2, pad_value=1.0)[:channels]
+    expected = grid.mul(255).add(0.5).clamp(0, 255).to(torch.uint8).permute(1, 2, 0).squeeze(-1).numpy()
     assert path == tmp_path / "images" / "samples" / "step_0000012.png"
     with Image.open(path) as png:
-        assert np.array_equal(np.asarray(png), expected.permute(1, 2, 0).numpy()), "the PNG is the grid, lossless"
+        assert png.mode == mode and np.array_equal(np.asarray(png), expected), "the PNG is the grid, lossless"
 
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     events = EventAccumulator(str(tmp_path / "tb" / "version_0"), size_guidance={"images": 0})
     events.Reload()
     (event,) = events.Images("samples")
-    assert (event.step, event.width, event.height) == (12, expected.shape[2], expected.shape[1])
+    assert (event.step, event.width, event.height) == (12, expected.shape[1], expected.shape[0])
     with Image.open(io.BytesIO(event.encoded_image_string)) as shown:
-        assert np.array_equal(np.asarray(shown.convert("RGB")), expected.permute(1, 2, 0).numpy())
+        assert shown.mode == mode and np.array_equal(np.asarray(shown), expected), "TensorBoard shows the same pixels"
 
 
 def test_pca_baseline_equals_the_exact_principal_subspace_error() -> None:

@@ -23,6 +23,7 @@ from genlab.metrics import extractors
 from genlab.metrics.feature_cache import cache_key, cached_features
 from genlab.metrics.ppl import path_length
 from genlab.metrics.scores import Scores, ScoreSettings, check_sample_counts
+from genlab.metrics.ssim import ssim
 from genlab.models.base import DecodesLatents, Samples
 from genlab.run.evaluate import evaluate
 from genlab.run.train import assemble
@@ -325,6 +326,26 @@ def test_vae_logs_psnr_ssim_and_bits_per_dim_consistent_with_mse_and_elbo(tmp_pa
     assert metrics["val/psnr"] == pytest.approx(10 * np.log10(1 / metrics["val/mse"]), rel=1e-4)
     assert 0 < metrics["val/ssim"] <= 1
     assert metrics["val/bits_per_dim"] == pytest.approx(-metrics["val/elbo"] / (256 * np.log(2)), rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    "shape, noise",
+    [((64, 1, 32, 32), 0.1), ((8, 3, 28, 40), 0.3), ((4, 1, 11, 11), 0.05), ((16, 3, 64, 64), 1.0)],
+)
+def test_ssim_equals_torchmetrics_definition(shape, noise):
+    """genlab's banded-matrix SSIM is torchmetrics' 11×11 Gaussian-window SSIM, only faster:
+    structured images (blurred noise), non-square, multi-channel, the smallest size the padding
+    allows, and a nearly unrelated pair."""
+    from torchmetrics.functional.image import structural_similarity_index_measure
+
+    g = torch.Generator().manual_seed(sum(shape))
+    target = torch.nn.functional.avg_pool2d(torch.rand(shape, generator=g), 3, 1, 1)
+    preds = (target + noise * torch.randn(shape, generator=g)).clamp(0, 1)
+    expected = structural_similarity_index_measure(preds, target, data_range=1.0)
+    assert float(ssim(preds, target)) == pytest.approx(float(expected), abs=1e-6)
+    assert float(ssim(target, target)) == pytest.approx(1.0, abs=1e-6)
+    doubled = ssim((2 * preds).double(), (2 * target).double(), data_range=2.0)
+    assert doubled.dtype == torch.float64 and float(doubled) == pytest.approx(float(expected), abs=1e-5)
 
 
 class LinearDecoder(torch.nn.Module, Samples, DecodesLatents):

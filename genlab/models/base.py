@@ -18,10 +18,11 @@ import lightning as L
 import torch
 from torch import Tensor
 from torch.optim import Optimizer
-from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
+from torchmetrics.functional.image import peak_signal_noise_ratio
 
 from genlab.analysis.interpolation import truncate
 from genlab.errors import GenlabError
+from genlab.metrics.ssim import ssim
 from genlab.objectives.reconstruction import output_to_image, reconstruction_nll
 
 OptimizerFactory = Callable[[Iterable[torch.nn.Parameter]], Optimizer]
@@ -247,11 +248,12 @@ class GenerativeModule(L.LightningModule):
 
     def log_reconstruction(self, stage: str, x: Tensor, recon: Tensor) -> None:
         """Per-value MSE in data space, comparable across models and with the PCA baseline; for
-        images also PSNR and SSIM (torchmetrics, data range 1), averaged over batches."""
+        images also PSNR (torchmetrics) and SSIM (genlab.metrics.ssim, torchmetrics' definition),
+        data range 1, averaged over batches."""
         self.log(f"{stage}/mse", torch.nn.functional.mse_loss(recon, x), sync_dist=True)
         if x.dim() == 4:
             self.log(f"{stage}/psnr", peak_signal_noise_ratio(recon, x, data_range=1.0), sync_dist=True)
-            self.log(f"{stage}/ssim", structural_similarity_index_measure(recon, x, data_range=1.0), sync_dist=True)
+            self.log(f"{stage}/ssim", ssim(recon, x), sync_dist=True)
 
     def validate_autoencoding(self, x: Tensor, out: Tensor, loss_kind: str) -> None:
         """Validation of a deterministic autoencoder: its reconstruction loss is `val/loss`."""
