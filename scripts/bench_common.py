@@ -4,7 +4,13 @@ best-of-N alternation of the plain loop and genlab, and device helpers.
 Each benchmark measures genlab two ways against the same plain loop: bare (the default: no
 validation, checkpoints, images, progress bar or logger, so the ratio is the training step's)
 and, with `--defaults`, as a user runs it (the model's own callbacks — checkpoints, image grids,
-progress bar — validation every epoch and TensorBoard)."""
+progress bar — validation every epoch and TensorBoard).
+
+And two ways of sharing the machine: alternating whole runs (the default), or, with
+`--interleave`, one plain step after each of genlab's training batches inside the same fit
+(`PlainSteps`), so that both sides are timed within milliseconds of each other. This 2-core
+machine's speed drifts by up to 25 % over minutes, which alternating whole runs cannot cancel;
+interleaving does, at the price of both models sharing the caches."""
 
 import argparse
 import tempfile
@@ -12,11 +18,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import lightning as L
 import torch
 from hydra import compose, initialize_config_module
 
 from genlab.run import resolvers
 from genlab.run.train import Run, assemble
+
+# one plain-loop step: (batch on the device, batch index)
+Step = Callable[[torch.Tensor, int], None]
 
 
 def training_parser(description: str) -> argparse.ArgumentParser:
@@ -72,13 +82,57 @@ def training_images(args: argparse.Namespace) -> torch.Tensor:
 
 def best_of(repeats: int, plain: Callable[[], float], genlab: Callable[[Path], float], tmp: Path) -> dict[str, float]:
     """images/s of each side, the best of `repeats` runs, alternating so both see the same machine."""
+    return best_of_pairs(repeats, lambda out: {"plain": plain(), "genlab": genlab(out)}, tmp)
+
+
+def best_of_pairs(repeats: int, pair: Callable[[Path], dict[str, float]], tmp: Path) -> dict[str, float]:
+    """The best images/s of each side over `repeats` measurements of both, each printed."""
     best = {"genlab": 0.0, "plain": 0.0}
     for repeat in range(repeats):
         torch.manual_seed(repeat)
-        pair = {"plain": plain(), "genlab": genlab(tmp / str(repeat))}
-        print(f"repeat {repeat}: plain {pair['plain']:.1f}, genlab {pair['genlab']:.1f} images/s", flush=True)
-        best = {side: max(best[side], pair[side]) for side in best}
+        measured = pair(tmp / str(repeat))
+        ratio = measured["genlab"] / measured["plain"]
+        print(
+            f"repeat {repeat}: plain {measured['plain']:.1f}, genlab {measured['genlab']:.1f} images/s, "
+            f"ratio {ratio:.3f}",
+            flush=True,
+        )
+        best = {side: max(best[side], measured[side]) for side in best}
     return best
+
+
+class PlainSteps(L.Callback):
+    """After each of genlab's training batches, one timed step of the plain loop on its own
+    shuffled batch (fetching and moving it included, as in `plain_loop`)."""
+
+    def __init__(self, args: argparse.Namespace, data: torch.Tensor, step: Step) -> None:
+        self.args, self.step = args, step
+        self.batches = self._forever(torch.utils.data.DataLoader(data, args.batch_size, shuffle=True, drop_last=True))
+        self.seconds, self.done = 0.0, 0
+
+    @staticmethod
+    def _forever(loader: torch.utils.data.DataLoader):
+        while True:
+            yield from loader
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        synchronise(self.args.device)
+        start = time.perf_counter()
+        with autocast(self.args):
+            self.step(next(self.batches).to(device_of(self.args.device)), self.done)
+        synchronise(self.args.device)
+        self.seconds += time.perf_counter() - start
+        self.done += 1
+
+
+def interleaved(args: argparse.Namespace, run: Run, plain: PlainSteps) -> dict[str, float]:
+    """images/s of both sides from one fit with `plain` steps between genlab's batches: genlab's
+    time is the fit's minus the plain steps'."""
+    run.trainer.callbacks.append(plain)
+    total = args.batches * args.batch_size / timed_fit(run, args)
+    assert plain.done == args.batches, f"{plain.done} plain steps for {args.batches} genlab batches"
+    images = args.batches * args.batch_size
+    return {"plain": images / plain.seconds, "genlab": images / (total - plain.seconds)}
 
 
 # what a bare run turns off: all but the non-finite guard
@@ -130,7 +184,7 @@ def autocast(args: argparse.Namespace) -> torch.autocast:
     return torch.autocast(device_of(args.device).type, dtype=torch.bfloat16, enabled=args.precision == "bf16-mixed")
 
 
-def plain_loop(args: argparse.Namespace, data: torch.Tensor, step: Callable[[torch.Tensor, int], None]) -> float:
+def plain_loop(args: argparse.Namespace, data: torch.Tensor, step: Step) -> float:
     """images/s of a hand-written loop: `step(batch on the device, batch index)` over
     `args.batches` shuffled batches of `data` (a last partial batch dropped), under `--precision`."""
     device = device_of(args.device)
@@ -157,19 +211,31 @@ def descend(optimiser: torch.optim.Optimizer, loss: torch.Tensor) -> None:
 
 def compare_on_data(
     description: str,
-    plain: Callable[[argparse.Namespace, torch.Tensor], float],
-    genlab: Callable[[argparse.Namespace, Path], float],
+    plain: Callable[[argparse.Namespace, torch.Tensor], Step],
+    genlab: Callable[[argparse.Namespace, Path], Run],
     **defaults: int,
 ) -> None:
-    """A benchmark's main: parse the options (`defaults` overriding the common ones), run both
-    sides on the digits at `--image-size`, best of `--repeats`, and print the ratio."""
+    """A benchmark's main: parse the options (`defaults` overriding the common ones), build both
+    sides (`plain` returns a fresh step, `genlab` a fresh run) on `--dataset`, measure them
+    alternating or `--interleave`d, best of `--repeats`, and print the ratio."""
     parser = training_parser(description)
+    parser.add_argument(
+        "--interleave",
+        action="store_true",
+        help="time a plain step after each genlab batch in the same fit instead of alternating whole runs",
+    )
     parser.set_defaults(**defaults)
     args = parser.parse_args()
     data = training_images(args)
+
+    def pair(out: Path) -> dict[str, float]:
+        if args.interleave:
+            return interleaved(args, genlab(args, out), PlainSteps(args, data, plain(args, data)))
+        return {"plain": plain_loop(args, data, plain(args, data)), "genlab": timed_fit(genlab(args, out), args)}
+
     with tempfile.TemporaryDirectory() as tmp:
-        best = best_of(args.repeats, lambda: plain(args, data), lambda out: genlab(args, out), Path(tmp))
-    print_ratio(args, best)
+        best = best_of_pairs(args.repeats, pair, Path(tmp))
+    print_ratio(args, best, ", interleaved" if args.interleave else "")
 
 
 def device_of(name: str) -> torch.device:
@@ -181,9 +247,11 @@ def synchronise(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def print_ratio(args: argparse.Namespace, best: dict[str, float]) -> None:
-    """The settings, both throughputs and genlab's ratio to the plain loop."""
+def print_ratio(args: argparse.Namespace, best: dict[str, float], how: str = "") -> None:
+    """The settings (`how`: how the sides were measured, if not alternating), both throughputs
+    and genlab's ratio to the plain loop."""
     mode = "defaults (callbacks, validation, TensorBoard)" if args.defaults else "bare"
+    mode += how
     print(
         f"device={args.device} precision={args.precision} dataset={args.dataset} image_size={args.image_size} "
         f"batch_size={args.batch_size} batches={args.batches} genlab={mode}"

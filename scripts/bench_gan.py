@@ -13,18 +13,18 @@ import argparse
 from pathlib import Path
 
 import torch
-from bench_common import bench_run, compare_on_data, descend, device_of, plain_loop, timed_fit
+from bench_common import Run, Step, bench_run, compare_on_data, descend, device_of
 
 from genlab.nn.gan import dcgan_discriminator, dcgan_generator
 from genlab.objectives.adversarial import OBJECTIVES
 
 
-def genlab_run(args: argparse.Namespace, output_dir: Path) -> float:
+def genlab_run(args: argparse.Namespace, output_dir: Path) -> Run:
     # manual optimisation counts a D and a G step per batch
-    return timed_fit(bench_run(args, output_dir, "dcgan", 2 * args.batches, []), args)
+    return bench_run(args, output_dir, "dcgan", 2 * args.batches, [])
 
 
-def plain_run(args: argparse.Namespace, data: torch.Tensor) -> float:
+def plain_step(args: argparse.Namespace, data: torch.Tensor) -> Step:
     device = device_of(args.device)
     shape = tuple(data.shape[1:])
     g, d = dcgan_generator(shape, 100).to(device), dcgan_discriminator(shape).to(device)
@@ -40,11 +40,11 @@ def plain_run(args: argparse.Namespace, data: torch.Tensor) -> float:
         g_loss = objective.generator(None, d(g(torch.randn(len(real), 100, device=device))))
         descend(opt_g, g_loss)
 
-    return plain_loop(args, data, step)
+    return step
 
 
 def main() -> None:
-    compare_on_data(__doc__, plain_run, genlab_run)
+    compare_on_data(__doc__, plain_step, genlab_run)
 
 
 if __name__ == "__main__":

@@ -13,16 +13,16 @@ import argparse
 from pathlib import Path
 
 import torch
-from bench_common import bench_run, compare_on_data, descend, device_of, plain_loop, timed_fit
+from bench_common import Run, Step, bench_run, compare_on_data, descend, device_of
 
 from genlab.nn.pixelcnn import pixelcnn
 
 
-def genlab_run(args: argparse.Namespace, output_dir: Path) -> float:
-    return timed_fit(bench_run(args, output_dir, "pixelcnn", args.batches, []), args)
+def genlab_run(args: argparse.Namespace, output_dir: Path) -> Run:
+    return bench_run(args, output_dir, "pixelcnn", args.batches, [])
 
 
-def plain_run(args: argparse.Namespace, data: torch.Tensor) -> float:
+def plain_step(args: argparse.Namespace, data: torch.Tensor) -> Step:
     network = pixelcnn(tuple(data.shape[1:]), levels=1).to(device_of(args.device))
     optimiser = torch.optim.Adam(network.parameters(), lr=1e-3)
 
@@ -33,11 +33,11 @@ def plain_run(args: argparse.Namespace, data: torch.Tensor) -> float:
         loss = nll.flatten(1).sum(1).mean() / x[0].numel()
         descend(optimiser, loss)
 
-    return plain_loop(args, data, step)
+    return step
 
 
 def main() -> None:
-    compare_on_data(__doc__, plain_run, genlab_run)
+    compare_on_data(__doc__, plain_step, genlab_run)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from bench_common import bench_run, compare_on_data, descend, device_of, plain_loop, timed_fit
+from bench_common import Run, Step, bench_run, compare_on_data, descend, device_of
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from genlab.nn.residual_discriminator import ResidualDiscriminator
@@ -28,8 +28,8 @@ from genlab.objectives.path_length import path_lengths
 LATENT, R1_GAMMA, R1_EVERY, PL_WEIGHT, PL_EVERY, MIXING = 64, 0.05, 16, 2.0, 4, 0.9
 
 
-def genlab_run(args, output_dir: Path) -> float:
-    return timed_fit(bench_run(args, output_dir, "stylegan2", 2 * args.batches, ["experiment=stylegan2_digits"]), args)
+def genlab_run(args, output_dir: Path) -> Run:
+    return bench_run(args, output_dir, "stylegan2", 2 * args.batches, ["experiment=stylegan2_digits"])
 
 
 def styles(g: StyleGenerator, n: int, device) -> torch.Tensor:
@@ -42,7 +42,7 @@ def styles(g: StyleGenerator, n: int, device) -> torch.Tensor:
     return torch.where(layer < cut[:, None, None], w[:, None], other[:, None])
 
 
-def plain_run(args, data: torch.Tensor) -> float:
+def plain_step(args, data: torch.Tensor) -> Step:
     device = device_of(args.device)
     shape = tuple(data.shape[1:])
     g = StyleGenerator(MappingNetwork(LATENT, 64, 4), SkipSynthesis(shape, 64, 1024, 64), 64).to(device)
@@ -72,11 +72,11 @@ def plain_run(args, data: torch.Tensor) -> float:
         descend(opt_g, g_loss)
         ema.update_parameters(g)
 
-    return plain_loop(args, data, step)
+    return step
 
 
 def main() -> None:
-    compare_on_data(__doc__, plain_run, genlab_run, batches=60, batch_size=32)
+    compare_on_data(__doc__, plain_step, genlab_run, batches=60, batch_size=32)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 
 import torch
-from bench_common import bench_run, compare_on_data, descend, device_of, plain_loop, timed_fit
+from bench_common import Run, Step, bench_run, compare_on_data, descend, device_of
 
 from genlab.nn.conv import conv_pair
 from genlab.objectives.kl import gaussian_kl, reparameterise
@@ -24,11 +24,11 @@ from genlab.objectives.reconstruction import reconstruction_nll
 LATENT = 16
 
 
-def genlab_run(args: argparse.Namespace, output_dir: Path) -> float:
-    return timed_fit(bench_run(args, output_dir, "vae", args.batches, []), args)
+def genlab_run(args: argparse.Namespace, output_dir: Path) -> Run:
+    return bench_run(args, output_dir, "vae", args.batches, [])
 
 
-def plain_run(args: argparse.Namespace, data: torch.Tensor) -> float:
+def plain_step(args: argparse.Namespace, data: torch.Tensor) -> Step:
     device = device_of(args.device)
     encoder, decoder = conv_pair(tuple(data.shape[1:]), 2 * LATENT, LATENT)
     encoder, decoder = encoder.to(device), decoder.to(device)
@@ -40,11 +40,11 @@ def plain_run(args: argparse.Namespace, data: torch.Tensor) -> float:
         loss = (reconstruction_nll(decoder(z), x, "bernoulli") + gaussian_kl(mu, logvar)).mean()
         descend(optimiser, loss)
 
-    return plain_loop(args, data, step)
+    return step
 
 
 def main() -> None:
-    compare_on_data(__doc__, plain_run, genlab_run)
+    compare_on_data(__doc__, plain_step, genlab_run)
 
 
 if __name__ == "__main__":
