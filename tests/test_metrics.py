@@ -346,6 +346,8 @@ def test_ssim_equals_torchmetrics_definition(shape, noise):
     assert float(ssim(target, target)) == pytest.approx(1.0, abs=1e-6)
     doubled = ssim((2 * preds).double(), (2 * target).double(), data_range=2.0)
     assert doubled.dtype == torch.float64 and float(doubled) == pytest.approx(float(expected), abs=1e-5)
+    with torch.autocast("cpu", dtype=torch.bfloat16):  # a bf16-mixed validation step
+        assert float(ssim(preds.bfloat16(), target.bfloat16())) == pytest.approx(float(expected), abs=2e-3)
 
 
 class LinearDecoder(torch.nn.Module, Samples, DecodesLatents):

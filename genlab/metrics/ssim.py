@@ -37,7 +37,14 @@ def _band(padded: int, weights: Tensor) -> Tensor:
 
 def ssim(preds: Tensor, target: Tensor, data_range: float = 1.0) -> Tensor:
     """Mean SSIM of two (N, C, H, W) batches; H and W must exceed the window's half-width (5)
-    for the reflect padding, as in torchmetrics."""
+    for the reflect padding, as in torchmetrics. Computed in at least fp32, outside autocast:
+    the variances are differences of window means, which bf16 would cancel to noise."""
+    dtype = torch.promote_types(preds.dtype, torch.float32)
+    with torch.autocast(preds.device.type, enabled=False):
+        return _ssim(preds.to(dtype), target.to(dtype), data_range)
+
+
+def _ssim(preds: Tensor, target: Tensor, data_range: float) -> Tensor:
     pad = WINDOW // 2
     preds = F.pad(preds, (pad, pad, pad, pad), mode="reflect")
     target = F.pad(target, (pad, pad, pad, pad), mode="reflect")
