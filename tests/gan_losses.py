@@ -22,16 +22,16 @@ WIDTHS = {"dcgan": ["model.generator.width=8", "model.discriminator.width=8"]}
 
 
 class TermRecorder(L.Callback):
-    """Every `train/*` term the module logged on each batch (Lightning's `_step` values)."""
+    """The `train/*` terms after each batch: that batch's, and the latest value of a term it did
+    not compute (a generator loss on a critic-only step), as Lightning's step values used to read."""
 
     def __init__(self) -> None:
         self.batches: list[dict[str, float]] = []
+        self.latest: dict[str, float] = {}
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
-        logged = trainer.callback_metrics.items()
-        self.batches.append(
-            {k.removesuffix("_step"): float(v) for k, v in logged if k.startswith("train/") and k.endswith("_step")}
-        )
+        self.latest.update({f"train/{k}": float(v) for k, v in pl_module.training_terms.last.items()})
+        self.batches.append(dict(self.latest))
 
 
 def overrides(model: str) -> list[str]:

@@ -75,7 +75,7 @@ def test_the_classifier_content_loss_is_logged_as_such(tmp_path, classifier_ckpt
     content = ["model/content=classifier", f"model.content.classifier={classifier_ckpt}"]
     run = fit([*TINY_SRGAN, *content, "model.pretrain_steps=1", "trainer.max_steps=3"], tmp_path)
     logged = run.trainer.callback_metrics
-    assert "train/content_classifier_step" in logged and "train/g_loss_step" in logged
+    assert "train/content_classifier_epoch" in logged and "train/g_loss_epoch" in logged
     assert run.model.content.net is not None and not any(k.startswith("content") for k in run.model.state_dict())
     with pytest.raises(GenlabError, match=r"takes \[1, 16, 16\] images but the model makes \[1, 32, 32\]"):
         fit(["model=srgan", *content, "trainer.max_steps=1"], tmp_path / "wrong")

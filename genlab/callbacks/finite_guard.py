@@ -1,10 +1,11 @@
 """Stops training at the first non-finite loss term or weight, before a checkpoint can record it.
 
-After every training batch it reads the `train/*` terms the model logged and (by default) checks
-every weight. At the first NaN or infinity it ends the run with one line naming the step and the
-terms (or the weight), so the checkpoints already on disk — `last.ckpt` from the last finished
-epoch — stay finite, and the exit is non-zero. Every rank sees the same synchronised terms and
-the same weights, so under DDP all ranks stop together.
+After every training batch it checks the terms the model logged for that batch
+(`GenerativeModule.training_terms.last`) and (by default) every weight. At the first NaN or
+infinity it ends the run with one line naming the step and the terms (or the weight), so the
+checkpoints already on disk — `last.ckpt` from the last finished epoch — stay finite, and the exit
+is non-zero. Under DDP the ranks agree in one collective whether any of them saw one, so all stop
+together (a loss term can be NaN on one rank's batch only).
 """
 
 import math
@@ -13,23 +14,32 @@ import lightning as L
 import torch
 
 from genlab.errors import GenlabError
+from genlab.models.base import GenerativeModule
 
 
 class NonFiniteGuard(L.Callback):
     def __init__(self, check_weights: bool = True) -> None:
         self.check_weights = check_weights
 
-    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
-        logged = trainer.callback_metrics.items()
-        bad = sorted({k.removesuffix("_step") for k, v in logged if k.startswith("train/") and not math.isfinite(v)})
+    def on_train_batch_end(self, trainer, pl_module: GenerativeModule, outputs, batch, batch_idx) -> None:
+        bad = non_finite_terms(pl_module.training_terms.last)
         if not bad and self.check_weights and not weights_finite(pl_module):
             bad = [f"weight {name}" for name, p in pl_module.named_parameters() if not torch.isfinite(p).all()][:1]
-        if bad:
+        if trainer.strategy.reduce_boolean_decision(bool(bad), all=False):
+            what = ", ".join(bad) or "terms on another rank"
             raise GenlabError(
-                f"training diverged at step {trainer.global_step}: non-finite {', '.join(bad)}; stopped before "
-                "writing it into a checkpoint (checkpoints/ keeps the last finite one, if an epoch ended); "
-                "lower optimizer.lr, or set callbacks.finite_guard=null to train on regardless"
+                f"training diverged at step {trainer.global_step}: non-finite {what}; "
+                "stopped before writing it into a checkpoint (checkpoints/ keeps the last finite one, if an epoch "
+                "ended); lower optimizer.lr, or set callbacks.finite_guard=null to train on regardless"
             )
+
+
+def non_finite_terms(terms: dict[str, torch.Tensor]) -> list[str]:
+    """`train/<term>` for each non-finite term, from one host synchronisation when all are finite:
+    their sum (0-d tensors add across devices) is NaN or infinite exactly when a term is."""
+    if not terms or math.isfinite(sum(value.float() for value in terms.values())):
+        return []
+    return sorted(f"train/{key}" for key, value in terms.items() if not math.isfinite(value))
 
 
 @torch.no_grad()

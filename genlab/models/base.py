@@ -23,9 +23,11 @@ from torchmetrics.functional.image import peak_signal_noise_ratio
 from genlab.analysis.interpolation import truncate
 from genlab.errors import GenlabError
 from genlab.metrics.ssim import ssim
+from genlab.models.terms import TrainingTerms, logger_writes_now
 from genlab.objectives.reconstruction import output_to_image, reconstruction_nll
 
 OptimizerFactory = Callable[[Iterable[torch.nn.Parameter]], Optimizer]
+TERMS_KEY = "genlab_training_terms"  # the checkpoint entry of the epoch's running training terms
 
 
 def category_rows(n: int, categories: int, per_row: int | None = None) -> Tensor:
@@ -234,6 +236,7 @@ class GenerativeModule(L.LightningModule):
         self.model_name = name
         self.data_shape = tuple(int(s) for s in data_shape)
         self.optimizer_factory = optimizer or partial(torch.optim.Adam, lr=1e-3)
+        self.training_terms = TrainingTerms()
 
     @property
     def images(self) -> bool:
@@ -262,10 +265,37 @@ class GenerativeModule(L.LightningModule):
         self.log_reconstruction("val", x, output_to_image(out, loss_kind))
 
     def log_terms(self, stage: str, terms: dict[str, Tensor]) -> None:
-        on_step = stage == "train"
+        """Log a batch's loss terms as `<stage>/<term>`: validation's through Lightning's epoch
+        means; training's through `TrainingTerms` (`genlab/models/terms.py` says why), which hands
+        Lightning the step values only when it writes them or a progress bar shows them."""
+        if stage == "train":
+            self._log_training_terms(terms)
+            return
         for key, value in terms.items():
             shown = key in self.progress_terms
-            self.log(f"{stage}/{key}", value, on_step=on_step, on_epoch=True, prog_bar=shown, sync_dist=True)
+            self.log(f"{stage}/{key}", value, on_step=False, on_epoch=True, prog_bar=shown, sync_dist=True)
+
+    def _log_training_terms(self, terms: dict[str, Tensor]) -> None:
+        self.training_terms.add(self.current_epoch, terms)
+        written = logger_writes_now(self.trainer)
+        bar = self.trainer.progress_bar_callback is not None
+        for key, value in terms.items():
+            shown = key in self.progress_terms
+            if written or (shown and bar):
+                self.log(f"train/{key}_step", value, on_step=True, on_epoch=False, prog_bar=shown, sync_dist=True)
+
+    def on_train_epoch_end(self) -> None:
+        for key, mean in self.training_terms.means(self.current_epoch).items():
+            shown = key in self.progress_terms
+            self.log(f"train/{key}_epoch", mean, on_step=False, on_epoch=True, prog_bar=shown, sync_dist=True)
+            self.log(f"train/{key}", mean, on_step=False, on_epoch=True, logger=False, sync_dist=True)
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint[TERMS_KEY] = self.training_terms.state_dict()
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        if TERMS_KEY in checkpoint:
+            self.training_terms.load_state_dict(checkpoint[TERMS_KEY])
 
 
 def require(model: GenerativeModule, capability: type, purpose: str) -> None:

@@ -199,10 +199,12 @@ class TwoPlayerModule(GenerativeModule):
         self.log_terms("val", self.validation_terms(self.to_model_space(batch[0]), batch))
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
+        super().on_save_checkpoint(checkpoint)
         checkpoint["g_steps"] = self.g_steps
         checkpoint["d_steps"] = self.d_steps
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
+        super().on_load_checkpoint(checkpoint)
         self.g_steps = int(checkpoint.get("g_steps", 0))
         self.d_steps = int(checkpoint.get("d_steps", 0))
 
