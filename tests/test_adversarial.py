@@ -174,8 +174,9 @@ def test_bigan_encoder_inverts_the_generator_on_eight_gaussians(tmp_path):
 
 
 def test_the_progress_bar_shows_both_players_losses(tmp_path):
-    run = fit(["model=gan", "dataset=toy2d", "trainer.max_steps=4", "trainer.enable_progress_bar=true"], tmp_path)
-    shown = set(run.trainer.progress_bar_metrics)
+    bar = "+callbacks.progress._target_=genlab.callbacks.progress.TermsProgressBar"
+    run = fit(["model=gan", "dataset=toy2d", "trainer.max_steps=4", bar, "trainer.enable_progress_bar=true"], tmp_path)
+    shown = set(run.trainer.progress_bar_callback.get_metrics(run.trainer, run.model))
     assert {"train/d_loss_step", "train/g_loss_step"} <= shown and not any("d_real" in key for key in shown)
 
 

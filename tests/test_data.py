@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from torch.utils.data import DataLoader, Subset, default_collate
 
 from genlab.data.digits import DigitsDataModule
 from genlab.data.image_folder import ImageFolderDataModule
@@ -52,6 +53,19 @@ def test_dynamic_binarisation_draws_each_training_batch_anew_and_validation_once
     assert torch.equal(static.train_set[0][0], (grey.train_set[0][0] > 0.5).float())
     with pytest.raises(GenlabError, match=r"dataset\.binarize=random: use static"):
         DigitsDataModule(name="digits", shape=(1, 16, 16), binarize="random")
+
+
+def test_a_batch_gathered_at_once_is_the_batch_read_example_by_example():
+    dm = DigitsDataModule(name="digits", shape=(1, 16, 16), image_size=16, batch_size=32, seed=3)
+    dm.setup()
+    loader = dm.train_dataloader()
+    indices = next(iter(loader.batch_sampler))
+    x, y = next(iter(loader))
+    by_example = default_collate([dm.train_set[i] for i in indices])
+    assert torch.equal(x, by_example[0]) and torch.equal(y, by_example[1])
+    # any other loader (evaluation's Subset, torch's default collate) reads the same examples
+    x2, y2 = next(iter(DataLoader(Subset(dm.train_set, indices), batch_size=32)))
+    assert torch.equal(x2, x) and torch.equal(y2, y)
 
 
 def test_declared_shape_mismatch_is_reported_before_training():

@@ -5,7 +5,7 @@ import lightning as L
 import pytest
 import torch
 
-from genlab.callbacks.finite_guard import weights_finite
+from genlab.callbacks.finite_guard import non_finite, weights_finite
 from genlab.checkpoint import read_checkpoint
 from genlab.errors import GenlabError
 from genlab.run.sample import sample
@@ -75,3 +75,16 @@ def test_the_weight_check_finds_any_non_finite_value_and_no_false_alarm_in_half_
     with torch.no_grad():
         net[0].weight[1, 2] = bad
     assert not weights_finite(net)
+
+
+def test_the_guard_names_the_non_finite_terms_else_the_first_bad_weight_and_ignores_a_sum_that_overflows():
+    huge = {"a": torch.full((2,), 3e38), "b": torch.full((2,), 3e38)}  # finite, their sum is not
+    finite_terms = {"loss": torch.tensor(1.0), "kl": torch.tensor(2.0)}
+    assert non_finite(finite_terms, huge) == []
+    assert non_finite({"loss": torch.tensor(float("nan")), "kl": torch.tensor(float("inf"))}, huge) == [
+        "train/kl",
+        "train/loss",
+    ]
+    weights = {"w1": torch.ones(3), "w2": torch.tensor([1.0, float("-inf")]), "w3": torch.tensor([float("nan")])}
+    assert non_finite(finite_terms, weights) == ["weight w2"]
+    assert non_finite({}, {}) == []

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 import lightning as L
 import torch
 from torch import Tensor
-from torch.utils.data import DataLoader, Dataset, TensorDataset, random_split
+from torch.utils.data import DataLoader, Dataset, random_split
 
+from genlab.data.batches import TensorExamples, collate
 from genlab.data.sampler import EpochShuffleSampler, ResumingBatchSampler
 from genlab.errors import GenlabError
 
@@ -136,6 +137,7 @@ class GenlabDataModule(L.LightningDataModule):
             self.train_set,
             batch_sampler=ResumingBatchSampler(sampler, self.batch_size, drop_last=True, skip=skip),
             num_workers=self.num_workers,
+            collate_fn=collate,
             generator=self._loader_generator(),
             persistent_workers=self.num_workers > 0,
             pin_memory=torch.cuda.is_available(),  # page-locked batches copy to the GPU without a stall
@@ -147,6 +149,7 @@ class GenlabDataModule(L.LightningDataModule):
             self.val_set,
             batch_size=self.batch_size,
             num_workers=self.num_workers,
+            collate_fn=collate,
             generator=self._loader_generator(),
             persistent_workers=self.num_workers > 0,
             pin_memory=torch.cuda.is_available(),  # page-locked batches copy to the GPU without a stall
@@ -174,7 +177,7 @@ class TensorDataModule(GenlabDataModule):
 
     def _load(self) -> tuple[Dataset, Dataset]:
         x, y = self.load_tensors()
-        full = TensorDataset(x.float().contiguous(), y)
+        full = TensorExamples(x.float().contiguous(), y)
         n_val = max(1, round(len(full) * self.val_fraction))
         generator = torch.Generator().manual_seed(self.seed)
         train, val = random_split(full, [len(full) - n_val, n_val], generator=generator)

@@ -267,7 +267,8 @@ class GenerativeModule(L.LightningModule):
     def log_terms(self, stage: str, terms: dict[str, Tensor]) -> None:
         """Log a batch's loss terms as `<stage>/<term>`: validation's through Lightning's epoch
         means; training's through `TrainingTerms` (`genlab/models/terms.py` says why), which hands
-        Lightning the step values only when it writes them or a progress bar shows them."""
+        Lightning the step values only when it writes them (the progress bar,
+        `genlab.callbacks.progress`, reads the latest from `training_terms` itself)."""
         if stage == "train":
             self._log_training_terms(terms)
             return
@@ -277,12 +278,9 @@ class GenerativeModule(L.LightningModule):
 
     def _log_training_terms(self, terms: dict[str, Tensor]) -> None:
         self.training_terms.add(self.current_epoch, terms)
-        written = logger_writes_now(self.trainer)
-        bar = self.trainer.progress_bar_callback is not None
-        for key, value in terms.items():
-            shown = key in self.progress_terms
-            if written or (shown and bar):
-                self.log(f"train/{key}_step", value, on_step=True, on_epoch=False, prog_bar=shown, sync_dist=True)
+        if logger_writes_now(self.trainer):
+            for key, value in terms.items():
+                self.log(f"train/{key}_step", value, on_step=True, on_epoch=False, sync_dist=True)
 
     def on_train_epoch_end(self) -> None:
         for key, mean in self.training_terms.means(self.current_epoch).items():

@@ -7,9 +7,9 @@ device on every call), and a VAE logs five terms a step whose whole step takes 2
 run went to bookkeeping that the logger reads once every `trainer.log_every_n_steps` batches.
 
 Here each batch's terms go into running sums (one addition per term, no host synchronisation).
-Lightning receives a term's step value only on the batches it writes to the logger (and, for the
-terms the progress bar shows, on every batch while there is a bar), and the epoch means once at the
-epoch's end, under the names it always used: `train/<term>_step` and `train/<term>_epoch` in
+Lightning receives a term's step value only on the batches it writes to the logger (the progress
+bar, `genlab.callbacks.progress.TermsProgressBar`, reads `last` when it redraws), and the epoch
+means once at the epoch's end, under the names it always used: `train/<term>_step` and `train/<term>_epoch` in
 TensorBoard, plus `train/<term>` (the epoch mean) for checkpoint monitors and sweep objectives.
 
 The sums are part of the checkpoint (`genlab.models.base`), so an epoch stopped and resumed mid-way
@@ -67,8 +67,9 @@ class TrainingTerms:
 
 
 def logger_writes_now(trainer: L.Trainer) -> bool:
-    """Whether Lightning writes the step values to the logger after this batch (every
+    """Whether Lightning writes the step values to a logger after this batch (every
     `trainer.log_every_n_steps` stepping batches, on the last one before a stop, and on every batch
-    of a `fast_dev_run`). Lightning decides it in a property of its logger connector, which has no
-    public name; reading it keeps genlab's step values on exactly the steps Lightning writes."""
-    return bool(trainer.fast_dev_run) or trainer._logger_connector.should_update_logs
+    of a `fast_dev_run`; never without a logger). Lightning decides it in a property of its logger
+    connector, which has no public name; reading it keeps genlab's step values on exactly the
+    steps Lightning writes."""
+    return bool(trainer.loggers) and (bool(trainer.fast_dev_run) or trainer._logger_connector.should_update_logs)
