@@ -103,10 +103,11 @@ def best_of_pairs(repeats: int, pair: Callable[[Path], dict[str, float]], tmp: P
 
 class PlainSteps(L.Callback):
     """After each of genlab's training batches, one timed step of the plain loop on its own
-    shuffled batch (fetching and moving it included, as in `plain_loop`)."""
+    shuffled batch (fetching and moving it included, as in `plain_loop`); with `validate`, after
+    each of genlab's validation batches one timed plain validation step as well."""
 
-    def __init__(self, args: argparse.Namespace, data: torch.Tensor, step: Step) -> None:
-        self.args, self.step = args, step
+    def __init__(self, args: argparse.Namespace, data: torch.Tensor, step: Step, validate: Step | None = None) -> None:
+        self.args, self.step, self.validate = args, step, validate
         self.batches = self._forever(torch.utils.data.DataLoader(data, args.batch_size, shuffle=True, drop_last=True))
         self.seconds, self.done = 0.0, 0
 
@@ -115,14 +116,22 @@ class PlainSteps(L.Callback):
         while True:
             yield from loader
 
-    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+    def _timed(self, step: Step, index: int) -> None:
         synchronise(self.args.device)
         start = time.perf_counter()
         with autocast(self.args):
-            self.step(next(self.batches).to(device_of(self.args.device)), self.done)
+            step(next(self.batches).to(device_of(self.args.device)), index)
         synchronise(self.args.device)
         self.seconds += time.perf_counter() - start
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        self._timed(self.step, self.done)
         self.done += 1
+
+    def on_validation_batch_end(self, trainer, pl_module, outputs, batch, batch_idx, dataloader_idx=0) -> None:
+        if self.validate is not None and not trainer.sanity_checking:
+            with torch.no_grad():
+                self._timed(self.validate, batch_idx)
 
 
 def interleaved(args: argparse.Namespace, run: Run, plain: PlainSteps) -> dict[str, float]:
@@ -213,29 +222,42 @@ def compare_on_data(
     description: str,
     plain: Callable[[argparse.Namespace, torch.Tensor], Step],
     genlab: Callable[[argparse.Namespace, Path], Run],
+    validation: Callable[[argparse.Namespace, torch.Tensor], Step] | None = None,
     **defaults: int,
 ) -> None:
     """A benchmark's main: parse the options (`defaults` overriding the common ones), build both
     sides (`plain` returns a fresh step, `genlab` a fresh run) on `--dataset`, measure them
-    alternating or `--interleave`d, best of `--repeats`, and print the ratio."""
+    alternating or `--interleave`d, best of `--repeats`, and print the ratio. `validation`
+    returns a plain validation step, offered as `--plain-validates`."""
     parser = training_parser(description)
     parser.add_argument(
         "--interleave",
         action="store_true",
         help="time a plain step after each genlab batch in the same fit instead of alternating whole runs",
     )
+    if validation is not None:
+        parser.add_argument(
+            "--plain-validates",
+            action="store_true",
+            help="with --interleave --defaults: the plain loop validates too, one step for each of genlab's "
+            "validation batches, so the ratio leaves out the cost of validating",
+        )
     parser.set_defaults(**defaults)
     args = parser.parse_args()
+    validates = validation is not None and args.plain_validates
+    if validates and not (args.interleave and args.defaults):
+        parser.error("--plain-validates needs --interleave and --defaults (a bare run validates nothing)")
     data = training_images(args)
 
     def pair(out: Path) -> dict[str, float]:
         if args.interleave:
-            return interleaved(args, genlab(args, out), PlainSteps(args, data, plain(args, data)))
+            validate = validation(args, data) if validates else None
+            return interleaved(args, genlab(args, out), PlainSteps(args, data, plain(args, data), validate))
         return {"plain": plain_loop(args, data, plain(args, data)), "genlab": timed_fit(genlab(args, out), args)}
 
     with tempfile.TemporaryDirectory() as tmp:
         best = best_of_pairs(args.repeats, pair, Path(tmp))
-    print_ratio(args, best, ", interleaved" if args.interleave else "")
+    print_ratio(args, best, (", interleaved" if args.interleave else "") + (", plain validates" if validates else ""))
 
 
 def device_of(name: str) -> torch.device:
