@@ -15,7 +15,7 @@ interleaving does, at the price of both models sharing the caches."""
 import argparse
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import lightning as L
@@ -53,6 +53,11 @@ def training_parser(description: str) -> argparse.ArgumentParser:
         "--data-dir", default="../shared/datasets/fashion_mnist", help="the folder of fashion_mnist's four .gz files"
     )
     parser.add_argument(
+        "--interleave",
+        action="store_true",
+        help="time a plain step after each genlab batch in the same fit instead of alternating whole runs",
+    )
+    parser.add_argument(
         "--defaults",
         action="store_true",
         help="genlab as a user runs it: the model's callbacks, validation, progress bar and TensorBoard",
@@ -80,11 +85,6 @@ def training_images(args: argparse.Namespace) -> torch.Tensor:
     return module.load_tensors()[0]
 
 
-def best_of(repeats: int, plain: Callable[[], float], genlab: Callable[[Path], float], tmp: Path) -> dict[str, float]:
-    """images/s of each side, the best of `repeats` runs, alternating so both see the same machine."""
-    return best_of_pairs(repeats, lambda out: {"plain": plain(), "genlab": genlab(out)}, tmp)
-
-
 def best_of_pairs(repeats: int, pair: Callable[[Path], dict[str, float]], tmp: Path) -> dict[str, float]:
     """The best images/s of each side over `repeats` measurements of both, each printed."""
     best = {"genlab": 0.0, "plain": 0.0}
@@ -103,24 +103,19 @@ def best_of_pairs(repeats: int, pair: Callable[[Path], dict[str, float]], tmp: P
 
 class PlainSteps(L.Callback):
     """After each of genlab's training batches, one timed step of the plain loop on its own
-    shuffled batch (fetching and moving it included, as in `plain_loop`); with `validate`, after
-    each of genlab's validation batches one timed plain validation step as well."""
+    batch (`batches` yields them, fetching and moving included, as in `plain_loop`); with
+    `validate`, after each of genlab's validation batches one timed plain validation step too.
+    A step takes (batch, index); `tensor_batches` makes the batches of an image tensor."""
 
-    def __init__(self, args: argparse.Namespace, data: torch.Tensor, step: Step, validate: Step | None = None) -> None:
-        self.args, self.step, self.validate = args, step, validate
-        self.batches = self._forever(torch.utils.data.DataLoader(data, args.batch_size, shuffle=True, drop_last=True))
+    def __init__(self, args: argparse.Namespace, batches: Iterator, step: Callable, validate: Callable | None = None):
+        self.args, self.batches, self.step, self.validate = args, batches, step, validate
         self.seconds, self.done = 0.0, 0
 
-    @staticmethod
-    def _forever(loader: torch.utils.data.DataLoader):
-        while True:
-            yield from loader
-
-    def _timed(self, step: Step, index: int) -> None:
+    def _timed(self, step: Callable, index: int) -> None:
         synchronise(self.args.device)
         start = time.perf_counter()
         with autocast(self.args):
-            step(next(self.batches).to(device_of(self.args.device)), index)
+            step(next(self.batches), index)
         synchronise(self.args.device)
         self.seconds += time.perf_counter() - start
 
@@ -132,6 +127,14 @@ class PlainSteps(L.Callback):
         if self.validate is not None and not trainer.sanity_checking:
             with torch.no_grad():
                 self._timed(self.validate, batch_idx)
+
+
+def tensor_batches(args: argparse.Namespace, data: torch.Tensor) -> Iterator[torch.Tensor]:
+    """Shuffled batches of `data` on the device, the last partial one dropped, without end."""
+    loader = torch.utils.data.DataLoader(data, args.batch_size, shuffle=True, drop_last=True)
+    while True:
+        for x in loader:
+            yield x.to(device_of(args.device))
 
 
 def interleaved(args: argparse.Namespace, run: Run, plain: PlainSteps) -> dict[str, float]:
@@ -230,11 +233,6 @@ def compare_on_data(
     alternating or `--interleave`d, best of `--repeats`, and print the ratio. `validation`
     returns a plain validation step, offered as `--plain-validates`."""
     parser = training_parser(description)
-    parser.add_argument(
-        "--interleave",
-        action="store_true",
-        help="time a plain step after each genlab batch in the same fit instead of alternating whole runs",
-    )
     if validation is not None:
         parser.add_argument(
             "--plain-validates",
@@ -252,7 +250,8 @@ def compare_on_data(
     def pair(out: Path) -> dict[str, float]:
         if args.interleave:
             validate = validation(args, data) if validates else None
-            return interleaved(args, genlab(args, out), PlainSteps(args, data, plain(args, data), validate))
+            plain_steps = PlainSteps(args, tensor_batches(args, data), plain(args, data), validate)
+            return interleaved(args, genlab(args, out), plain_steps)
         return {"plain": plain_loop(args, data, plain(args, data)), "genlab": timed_fit(genlab(args, out), args)}
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -7,6 +7,7 @@
 - the cost of DDPM-1000 against DDIM-50 and DPM-Solver++-20 in genlab (wall time per image).
 
     python scripts/bench_ddpm.py --batches 30 --image-size 32 --device cpu
+    python scripts/bench_ddpm.py --batches 30 --interleave   # training timed step by step
 
 Validation, checkpoints and image callbacks are off on the genlab side (the ratio is the step
 itself). The weights are untrained: speed does not depend on them.
@@ -19,13 +20,17 @@ from pathlib import Path
 
 import torch
 from bench_common import (
+    PlainSteps,
     Run,
-    autocast,
+    Step,
     bench_run,
-    best_of,
+    best_of_pairs,
     device_of,
     digits_images,
+    interleaved,
+    plain_loop,
     synchronise,
+    tensor_batches,
     timed_fit,
     training_parser,
 )
@@ -40,37 +45,38 @@ def genlab_model(args: argparse.Namespace, output_dir: Path, batches: int) -> Ru
     return bench_run(args, output_dir, "ddpm", batches, [])
 
 
-def genlab_training(args: argparse.Namespace, output_dir: Path) -> float:
-    return timed_fit(genlab_model(args, output_dir, args.batches), args)
-
-
-def plain_training(args: argparse.Namespace, data: torch.Tensor) -> float:
+def plain_step(args: argparse.Namespace, data: torch.Tensor) -> Step:
     device = device_of(args.device)
     net = unet(tuple(data.shape[1:])).to(device)
     ema = AveragedModel(net, multi_avg_fn=get_ema_multi_avg_fn(0.999), use_buffers=True)
     schedule = NoiseSchedule()
     alphas = schedule.alphas_cumprod.to(device)
     optimiser = torch.optim.Adam(net.parameters(), lr=2e-4)
-    loader = torch.utils.data.DataLoader(data, batch_size=args.batch_size, shuffle=True, drop_last=True)
-    done, start = 0, time.perf_counter()
-    while done < args.batches:
-        for x in loader:
-            x0 = x.to(device) * 2 - 1
-            t = torch.randint(0, schedule.timesteps, (len(x0),), device=device)
-            noise = torch.randn_like(x0)
-            a = alphas[t].view(-1, 1, 1, 1)
-            with autocast(args):
-                loss = torch.nn.functional.mse_loss(net(a.sqrt() * x0 + (1 - a).sqrt() * noise, t), noise)
-            optimiser.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-            optimiser.step()
-            ema.update_parameters(net)
-            done += 1
-            if done == args.batches:
-                break
-    synchronise(args.device)
-    return args.batches * args.batch_size / (time.perf_counter() - start)
+
+    def step(x: torch.Tensor, index: int) -> None:
+        x0 = x * 2 - 1
+        t = torch.randint(0, schedule.timesteps, (len(x0),), device=device)
+        noise = torch.randn_like(x0)
+        a = alphas[t].view(-1, 1, 1, 1)
+        loss = torch.nn.functional.mse_loss(net(a.sqrt() * x0 + (1 - a).sqrt() * noise, t), noise)
+        optimiser.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        optimiser.step()
+        ema.update_parameters(net)
+
+    return step
+
+
+def training(args: argparse.Namespace, data: torch.Tensor, output_dir: Path) -> dict[str, float]:
+    """images/s of both sides' training, alternating whole runs or `--interleave`d."""
+    if args.interleave:
+        plain = PlainSteps(args, tensor_batches(args, data), plain_step(args, data))
+        return interleaved(args, genlab_model(args, output_dir, args.batches), plain)
+    return {
+        "plain": plain_loop(args, data, plain_step(args, data)),
+        "genlab": timed_fit(genlab_model(args, output_dir, args.batches), args),
+    }
 
 
 def sampling(args: argparse.Namespace, output_dir: Path) -> dict[str, float]:
@@ -105,9 +111,7 @@ def main() -> None:
     args = parser.parse_args()
     data = digits_images(args.image_size)
     with tempfile.TemporaryDirectory() as tmp:
-        best = best_of(
-            args.repeats, lambda: plain_training(args, data), lambda out: genlab_training(args, out), Path(tmp)
-        )
+        best = best_of_pairs(args.repeats, lambda out: training(args, data, out), Path(tmp))
         rates = sampling(args, Path(tmp) / "sampling")
     print(f"device={args.device} precision={args.precision} image_size={args.image_size} batch={args.batch_size}")
     print(f"training, plain PyTorch loop: {best['plain']:.1f} images/s")

@@ -9,8 +9,9 @@ losses and optimisers.
   (adversarial + 10·cycle + 5·identity).
 
 Same in-memory tensors (genlab's own domains), batch size and Adam(2e-4, β=(0.5, 0.999)); one
-process, alternating, best of `--repeats`. Validation, checkpoints, logging and image callbacks
-are off on the genlab side.
+process, alternating whole runs or `--interleave`d step by step, best of `--repeats`.
+Validation, checkpoints, logging and image callbacks are off on the genlab side unless
+`--defaults`.
 
     python scripts/bench_translation.py --model pix2pix --batches 30 --batch-size 16
     python scripts/bench_translation.py --model cyclegan --batches 20 --batch-size 4
@@ -20,17 +21,20 @@ Prints images/s for both and the ratio genlab / plain (target ≥ 0.95).
 
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from bench_common import (
+    PlainSteps,
+    Run,
     autocast,
     bench_run,
-    best_of,
+    best_of_pairs,
     device_of,
     digits_images,
+    interleaved,
     print_ratio,
     synchronise,
     timed_fit,
@@ -45,10 +49,10 @@ from genlab.nn.translation import PatchDiscriminator, ResNetGenerator, UNetGener
 ADAM = {"lr": 2e-4, "betas": (0.5, 0.999)}
 
 
-def genlab_run(args, output_dir: Path) -> float:
-    # CycleGAN: as many training batches as the embedded halves allow
+def genlab_run(args, output_dir: Path) -> Run:
+    # CycleGAN: as many training batches as the embedded halves allow; two optimiser steps a batch
     extra = ["dataset.val_fraction=0.01"] if args.model == "cyclegan" else []
-    return timed_fit(bench_run(args, output_dir, args.model, 2 * args.batches, extra), args)
+    return bench_run(args, output_dir, args.model, 2 * args.batches, extra)
 
 
 def batches(pairs: tuple[Tensor, Tensor], args) -> Callable[[], list[tuple[Tensor, Tensor]]]:
@@ -57,6 +61,11 @@ def batches(pairs: tuple[Tensor, Tensor], args) -> Callable[[], list[tuple[Tenso
     loader = torch.utils.data.DataLoader(dataset, batch_size=args.batch_size, shuffle=True, drop_last=True)
     device = device_of(args.device)
     return lambda: ((t.to(device) * 2 - 1, s.to(device) * 2 - 1) for t, s in loader)
+
+
+def forever(loader: Callable[[], Iterator]) -> Iterator:
+    while True:
+        yield from loader()
 
 
 def pix2pix_step(nets: dict[str, nn.Module], opts, target: Tensor, source: Tensor) -> None:
@@ -115,7 +124,8 @@ def setup(args) -> tuple[dict[str, nn.Module], dict, Callable, tuple[Tensor, Ten
     return nets, {"g": ["g_ab", "g_ba"], "d": ["d_a", "d_b"]}, cyclegan_step, domains
 
 
-def plain_run(args) -> float:
+def plain_parts(args) -> tuple[Callable[[tuple[Tensor, Tensor], int], None], Callable[[], Iterator]]:
+    """The plain loop's step on a (target, source) batch, and its loader."""
     device = device_of(args.device)
     nets, players, step, pairs = setup(args)
     nets = {key: net.to(device) for key, net in nets.items()}
@@ -123,13 +133,17 @@ def plain_run(args) -> float:
         player: torch.optim.Adam([p for key in keys for p in nets[key].parameters()], **ADAM)
         for player, keys in players.items()
     }
-    loader = batches(pairs, args)
+    return (lambda batch, index: step(nets, opts, *batch)), batches(pairs, args)
+
+
+def plain_run(args) -> float:
+    step, loader = plain_parts(args)
     done = 0
     start = time.perf_counter()
     while done < args.batches:
-        for target, source in loader():
+        for batch in loader():
             with autocast(args):
-                step(nets, opts, target, source)
+                step(batch, done)
             done += 1
             if done == args.batches:
                 break
@@ -142,10 +156,17 @@ def main() -> None:
     parser.add_argument("--model", choices=["pix2pix", "cyclegan"], default="pix2pix")
     parser.set_defaults(batches=30, batch_size=16)
     args = parser.parse_args()
+
+    def pair(out: Path) -> dict[str, float]:
+        if args.interleave:
+            step, loader = plain_parts(args)
+            return interleaved(args, genlab_run(args, out), PlainSteps(args, forever(loader), step))
+        return {"plain": plain_run(args), "genlab": timed_fit(genlab_run(args, out), args)}
+
     with tempfile.TemporaryDirectory() as tmp:
-        best = best_of(args.repeats, lambda: plain_run(args), lambda out: genlab_run(args, out), Path(tmp))
+        best = best_of_pairs(args.repeats, pair, Path(tmp))
     print(f"model={args.model}")
-    print_ratio(args, best)
+    print_ratio(args, best, ", interleaved" if args.interleave else "")
 
 
 if __name__ == "__main__":
