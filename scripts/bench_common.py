@@ -23,6 +23,7 @@ import torch
 from hydra import compose, initialize_config_module
 
 from genlab.run import resolvers
+from genlab.run.cuda_probe import skip_nvml_without_a_gpu
 from genlab.run.train import Run, assemble
 
 # one plain-loop step: (batch on the device, batch index)
@@ -226,13 +227,22 @@ def compare_on_data(
     plain: Callable[[argparse.Namespace, torch.Tensor], Step],
     genlab: Callable[[argparse.Namespace, Path], Run],
     validation: Callable[[argparse.Namespace, torch.Tensor], Step] | None = None,
+    floor: Callable[[argparse.Namespace, torch.Tensor], L.LightningModule] | None = None,
     **defaults: int,
 ) -> None:
     """A benchmark's main: parse the options (`defaults` overriding the common ones), build both
     sides (`plain` returns a fresh step, `genlab` a fresh run) on `--dataset`, measure them
     alternating or `--interleave`d, best of `--repeats`, and print the ratio. `validation`
-    returns a plain validation step, offered as `--plain-validates`."""
+    returns a plain validation step, offered as `--plain-validates`; `floor` the plain loop's
+    networks and loss as a `LightningFloor`, offered as `--lightning-floor`."""
     parser = training_parser(description)
+    if floor is not None:
+        parser.add_argument(
+            "--lightning-floor",
+            action="store_true",
+            help="with --interleave, bare: in genlab's place, the plain loop's networks and loss in the smallest "
+            "LightningModule, so the ratio is what Lightning itself costs a step",
+        )
     if validation is not None:
         parser.add_argument(
             "--plain-validates",
@@ -245,18 +255,72 @@ def compare_on_data(
     validates = validation is not None and args.plain_validates
     if validates and not (args.interleave and args.defaults):
         parser.error("--plain-validates needs --interleave and --defaults (a bare run validates nothing)")
+    floored = floor is not None and args.lightning_floor
+    if floored and (args.defaults or not args.interleave):
+        parser.error("--lightning-floor needs --interleave and no --defaults (the floor has no callbacks)")
     data = training_images(args)
 
     def pair(out: Path) -> dict[str, float]:
         if args.interleave:
             validate = validation(args, data) if validates else None
             plain_steps = PlainSteps(args, tensor_batches(args, data), plain(args, data), validate)
-            return interleaved(args, genlab(args, out), plain_steps)
+            run = floor_run(args, floor(args, data), data) if floored else genlab(args, out)
+            return interleaved(args, run, plain_steps)
         return {"plain": plain_loop(args, data, plain(args, data)), "genlab": timed_fit(genlab(args, out), args)}
 
     with tempfile.TemporaryDirectory() as tmp:
         best = best_of_pairs(args.repeats, pair, Path(tmp))
-    print_ratio(args, best, (", interleaved" if args.interleave else "") + (", plain validates" if validates else ""))
+    how = (", interleaved" if args.interleave else "") + (", plain validates" if validates else "")
+    print_ratio(args, best, how, "Lightning floor" if floored else "genlab (Lightning)")
+
+
+class LightningFloor(L.LightningModule):
+    """The plain loop's networks, loss and optimiser in the smallest LightningModule: what
+    Lightning itself costs a training step, with nothing of genlab's (`--lightning-floor`)."""
+
+    def __init__(
+        self,
+        networks: list[torch.nn.Module],
+        loss: Callable[[torch.Tensor], torch.Tensor],
+        optimiser: Callable[[Iterator[torch.nn.Parameter]], torch.optim.Optimizer],
+    ) -> None:
+        super().__init__()
+        self.networks = torch.nn.ModuleList(networks)
+        self.loss, self.optimiser = loss, optimiser
+
+    def training_step(self, batch: torch.Tensor, batch_idx: int) -> torch.Tensor:
+        return self.loss(batch)
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return self.optimiser(self.parameters())
+
+
+class TensorBatches(L.LightningDataModule):
+    """The plain loop's batches for the floor: shuffled, the last partial one dropped."""
+
+    def __init__(self, args: argparse.Namespace, data: torch.Tensor) -> None:
+        super().__init__()
+        self.data, self.batch_size = data, args.batch_size
+
+    def train_dataloader(self) -> torch.utils.data.DataLoader:
+        return torch.utils.data.DataLoader(self.data, self.batch_size, shuffle=True, drop_last=True)
+
+
+def floor_run(args: argparse.Namespace, module: LightningFloor, data: torch.Tensor) -> Run:
+    """`module` under a Trainer as bare as genlab's (`BARE`) and in the same process state."""
+    skip_nvml_without_a_gpu()
+    trainer = L.Trainer(
+        accelerator=args.device,
+        precision=args.precision,
+        max_steps=args.batches,
+        max_epochs=-1,
+        limit_val_batches=0,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    return Run(TensorBatches(args, data), module, trainer, None)
 
 
 def device_of(name: str) -> torch.device:
@@ -268,9 +332,11 @@ def synchronise(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def print_ratio(args: argparse.Namespace, best: dict[str, float], how: str = "") -> None:
+def print_ratio(
+    args: argparse.Namespace, best: dict[str, float], how: str = "", side: str = "genlab (Lightning)"
+) -> None:
     """The settings (`how`: how the sides were measured, if not alternating), both throughputs
-    and genlab's ratio to the plain loop."""
+    and the ratio of `side` (genlab, or the Lightning floor) to the plain loop."""
     mode = "defaults (callbacks, validation, TensorBoard)" if args.defaults else "bare"
     mode += how
     print(
@@ -278,5 +344,5 @@ def print_ratio(args: argparse.Namespace, best: dict[str, float], how: str = "")
         f"batch_size={args.batch_size} batches={args.batches} genlab={mode}"
     )
     print(f"plain PyTorch loop: {best['plain']:.1f} images/s")
-    print(f"genlab (Lightning): {best['genlab']:.1f} images/s")
-    print(f"ratio genlab/plain: {best['genlab'] / best['plain']:.3f}")
+    print(f"{side}: {best['genlab']:.1f} images/s")
+    print(f"ratio {side.split()[0]}/plain: {best['genlab'] / best['plain']:.3f}")

@@ -5,20 +5,24 @@ decoder, Adam 1e-3) on the embedded digits as one in-memory tensor, both sides i
 alternating, best of `--repeats`. Bare by default; `--defaults` runs genlab as a user does
 (validation, checkpoints, image grids, progress bar, TensorBoard); with `--interleave`,
 `--plain-validates` gives the plain loop one validation step for each of genlab's, so the ratio
-counts what genlab adds to a loop that validates as often.
+counts what genlab adds to a loop that validates as often; `--lightning-floor` puts the plain
+loop's own networks and loss in a minimal LightningModule in genlab's place, so the ratio is
+Lightning's own cost.
 
     python scripts/bench_vae.py --batches 200 --image-size 32
     python scripts/bench_vae.py --batches 200 --image-size 32 --defaults
     python scripts/bench_vae.py --batches 1000 --dataset fashion_mnist --interleave --defaults --plain-validates
+    python scripts/bench_vae.py --batches 150 --image-size 32 --interleave --lightning-floor
 
 Prints images/s for both and the ratio genlab / plain.
 """
 
 import argparse
+from functools import partial
 from pathlib import Path
 
 import torch
-from bench_common import Run, Step, bench_run, compare_on_data, descend, device_of
+from bench_common import LightningFloor, Run, Step, bench_run, compare_on_data, descend, device_of
 
 from genlab.nn.conv import conv_pair
 from genlab.objectives.kl import gaussian_kl, reparameterise
@@ -48,6 +52,13 @@ def plain_step(args: argparse.Namespace, data: torch.Tensor) -> Step:
     return lambda x, index: descend(optimiser, negative_elbo(encoder, decoder, x))
 
 
+def lightning_floor(args: argparse.Namespace, data: torch.Tensor) -> LightningFloor:
+    encoder, decoder = plain_vae(args, data)
+    return LightningFloor(
+        [encoder, decoder], partial(negative_elbo, encoder, decoder), partial(torch.optim.Adam, lr=1e-3)
+    )
+
+
 def plain_validation(args: argparse.Namespace, data: torch.Tensor) -> Step:
     """What a hand-written loop's validation would do: the held-out bound and the reconstruction
     error (genlab's also logs PSNR and SSIM)."""
@@ -61,7 +72,7 @@ def plain_validation(args: argparse.Namespace, data: torch.Tensor) -> Step:
 
 
 def main() -> None:
-    compare_on_data(__doc__, plain_step, genlab_run, validation=plain_validation)
+    compare_on_data(__doc__, plain_step, genlab_run, validation=plain_validation, floor=lightning_floor)
 
 
 if __name__ == "__main__":

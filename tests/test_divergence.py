@@ -4,8 +4,9 @@ only finite checkpoints; commands refuse a checkpoint whose weights are not fini
 import lightning as L
 import pytest
 import torch
+from lightning.pytorch.callbacks import ModelCheckpoint
 
-from genlab.callbacks.finite_guard import non_finite, weights_finite
+from genlab.callbacks.finite_guard import first_non_finite_weight, non_finite, weights_finite
 from genlab.checkpoint import read_checkpoint
 from genlab.errors import GenlabError
 from genlab.run.sample import sample
@@ -13,6 +14,11 @@ from genlab.run.train import assemble
 from tests.conftest import QUIET, compose_command, compose_train, fit, run_cli, run_dirs
 
 SMALL = ["dataset.image_size=16"]
+
+
+def poison(module: torch.nn.Module) -> None:
+    with torch.no_grad():
+        next(module.parameters()).view(-1)[0] = float("nan")
 
 
 class PoisonWeight(L.Callback):
@@ -23,8 +29,19 @@ class PoisonWeight(L.Callback):
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
         if trainer.global_step == self.at:
-            with torch.no_grad():
-                next(pl_module.parameters()).view(-1)[0] = float("nan")
+            poison(pl_module)
+
+
+class PoisonAfterStep(L.Callback):
+    """Sets one weight to NaN once `at` steps have ended, as a diverging optimiser step would,
+    leaving that step's terms finite."""
+
+    def __init__(self, at: int) -> None:
+        self.at = at
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        if trainer.global_step == self.at:
+            poison(pl_module)
 
 
 def test_a_run_stops_at_the_first_non_finite_step_and_keeps_the_last_finite_checkpoint(tmp_path):
@@ -37,6 +54,51 @@ def test_a_run_stops_at_the_first_non_finite_step_and_keeps_the_last_finite_chec
         run.trainer.fit(run.model, datamodule=run.datamodule)
     last = read_checkpoint(tmp_path / "checkpoints" / "last.ckpt")  # refuses non-finite weights
     assert last["global_step"] == steps_per_epoch, "last.ckpt is the end of the first epoch"
+
+
+class ValidationSteps(L.Callback):
+    """The step at which each validation batch ran."""
+
+    def __init__(self) -> None:
+        self.steps: list[int] = []
+
+    def on_validation_batch_start(self, trainer, pl_module, batch, batch_idx, dataloader_idx=0) -> None:
+        self.steps.append(trainer.global_step)
+
+
+@pytest.mark.parametrize("validation", [True, False])
+def test_weights_left_non_finite_by_an_epochs_last_step_stop_the_run_before_validation_or_a_checkpoint(
+    tmp_path, validation
+):
+    no_validation = [] if validation else ["+trainer.limit_val_batches=0"]
+    cfg = compose_train([*QUIET, "model=vae", *SMALL, "trainer.max_epochs=3", *no_validation], tmp_path)
+    run = assemble(cfg)
+    steps_per_epoch = len(run.datamodule.train_dataloader())
+    validated = ValidationSteps()
+    run.trainer.callbacks[:0] = [PoisonAfterStep(at=2 * steps_per_epoch), validated]  # as the optimiser step would
+    diverged = rf"training diverged at step {2 * steps_per_epoch}: non-finite weight encoder\."
+    with pytest.raises(GenlabError, match=diverged):
+        run.trainer.fit(run.model, datamodule=run.datamodule)
+    assert sorted(set(validated.steps)) == ([0, steps_per_epoch] if validation else [])  # sanity check, epoch 1
+    last = read_checkpoint(tmp_path / "checkpoints" / "last.ckpt")  # refuses non-finite weights
+    assert last["global_step"] == steps_per_epoch
+
+
+@pytest.mark.parametrize("weights_only", [True, False])
+def test_a_checkpoint_written_mid_epoch_never_holds_weights_a_step_left_non_finite(tmp_path, weights_only):
+    """Every step's checkpoint, full or weights only: the weights are checked before it is written."""
+    run = assemble(compose_train([*QUIET, "model=vae", *SMALL, "trainer.max_epochs=1"], tmp_path))
+    steps = tmp_path / "steps"
+    every_step = ModelCheckpoint(steps, every_n_train_steps=1, save_top_k=-1, save_weights_only=weights_only)
+    run.trainer.callbacks[:0] = [PoisonAfterStep(at=3)]  # first, as the optimiser step comes before any hook
+    run.trainer.callbacks.append(every_step)
+    with pytest.raises(GenlabError, match=r"training diverged at step 3: non-finite weight encoder\."):
+        run.trainer.fit(run.model, datamodule=run.datamodule)
+    written = sorted(steps.glob("*.ckpt"))
+    assert [c.name for c in written] == ["epoch=0-step=1.ckpt", "epoch=0-step=2.ckpt"]
+    for checkpoint in written:
+        weights = torch.load(checkpoint, weights_only=True)["state_dict"].values()
+        assert all(torch.isfinite(w).all() for w in weights), checkpoint.name
 
 
 @pytest.mark.slow
@@ -77,14 +139,18 @@ def test_the_weight_check_finds_any_non_finite_value_and_no_false_alarm_in_half_
     assert not weights_finite(net)
 
 
-def test_the_guard_names_the_non_finite_terms_else_the_first_bad_weight_and_ignores_a_sum_that_overflows():
-    huge = {"a": torch.full((2,), 3e38), "b": torch.full((2,), 3e38)}  # finite, their sum is not
-    finite_terms = {"loss": torch.tensor(1.0), "kl": torch.tensor(2.0)}
-    assert non_finite(finite_terms, huge) == []
-    assert non_finite({"loss": torch.tensor(float("nan")), "kl": torch.tensor(float("inf"))}, huge) == [
+def test_the_guard_names_the_non_finite_terms_and_the_first_bad_weight_and_ignores_sums_that_overflow():
+    huge = {"a": torch.tensor(3e38), "b": torch.tensor(3e38)}  # finite, their sum is not
+    assert non_finite(huge) == []
+    assert non_finite({"loss": torch.tensor(float("nan")), "kl": torch.tensor(float("inf"))}) == [
         "train/kl",
         "train/loss",
     ]
-    weights = {"w1": torch.ones(3), "w2": torch.tensor([1.0, float("-inf")]), "w3": torch.tensor([float("nan")])}
-    assert non_finite(finite_terms, weights) == ["weight w2"]
-    assert non_finite({}, {}) == []
+    assert non_finite({}) == []
+    net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 2), torch.nn.Linear(2, 2))
+    with torch.no_grad():
+        net[0].weight.fill_(3e38)
+        assert first_non_finite_weight(net) is None
+        net[2].bias[0] = float("nan")
+        net[1].weight[0, 1] = float("-inf")
+    assert first_non_finite_weight(net) == "1.weight"

@@ -32,6 +32,7 @@ from genlab.run.checks import (
     refuse_multirun_with_popen_ddp,
     warn_about_oversubscription,
 )
+from genlab.run.cuda_probe import skip_nvml_without_a_gpu
 from genlab.run.environment import record_environment
 from genlab.run.jobs import leaves_nothing_if_refused
 from genlab.run.lock import hold_run_lock
@@ -134,6 +135,7 @@ def ddp_strategy_for(model: GenerativeModule, trainer_cfg: DictConfig) -> dict[s
 def assemble(cfg: DictConfig) -> Run:
     """Everything up to `fit`: all config, data-shape and checkpoint errors surface here."""
     silence_lightning_noise()
+    skip_nvml_without_a_gpu()
     validate(cfg)
     check_accelerator_available(cfg.trainer)
     L.seed_everything(cfg.seed, workers=True)
