@@ -26,6 +26,10 @@ from genlab.run import resolvers
 from genlab.run.cuda_probe import skip_nvml_without_a_gpu
 from genlab.run.train import Run, assemble
 
+# Every side runs as the plain loop would in a process of its own, without Lightning's NVML check
+# (genlab's `assemble` drops it too, but only once the first genlab run is built).
+skip_nvml_without_a_gpu()
+
 # one plain-loop step: (batch on the device, batch index)
 Step = Callable[[torch.Tensor, int], None]
 
@@ -307,8 +311,7 @@ class TensorBatches(L.LightningDataModule):
 
 
 def floor_run(args: argparse.Namespace, module: LightningFloor, data: torch.Tensor) -> Run:
-    """`module` under a Trainer as bare as genlab's (`BARE`) and in the same process state."""
-    skip_nvml_without_a_gpu()
+    """`module` under a Trainer as bare as genlab's (`BARE`)."""
     trainer = L.Trainer(
         accelerator=args.device,
         precision=args.precision,
