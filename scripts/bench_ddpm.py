@@ -28,6 +28,7 @@ from bench_common import (
     device_of,
     digits_images,
     interleaved,
+    plain_adam,
     plain_loop,
     synchronise,
     tensor_batches,
@@ -51,7 +52,7 @@ def plain_step(args: argparse.Namespace, data: torch.Tensor) -> Step:
     ema = AveragedModel(net, multi_avg_fn=get_ema_multi_avg_fn(0.999), use_buffers=True)
     schedule = NoiseSchedule()
     alphas = schedule.alphas_cumprod.to(device)
-    optimiser = torch.optim.Adam(net.parameters(), lr=2e-4)
+    optimiser = plain_adam(args, net.parameters(), lr=2e-4)
 
     def step(x: torch.Tensor, index: int) -> None:
         x0 = x * 2 - 1

@@ -13,7 +13,7 @@ import argparse
 from pathlib import Path
 
 import torch
-from bench_common import Run, Step, bench_run, compare_on_data, descend, device_of
+from bench_common import Run, Step, bench_run, compare_on_data, descend, device_of, plain_adam
 
 from genlab.nn.gan import dcgan_discriminator, dcgan_generator
 from genlab.objectives.adversarial import OBJECTIVES
@@ -28,8 +28,8 @@ def plain_step(args: argparse.Namespace, data: torch.Tensor) -> Step:
     device = device_of(args.device)
     shape = tuple(data.shape[1:])
     g, d = dcgan_generator(shape, 100).to(device), dcgan_discriminator(shape).to(device)
-    opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_g = plain_adam(args, g.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_d = plain_adam(args, d.parameters(), lr=2e-4, betas=(0.5, 0.999))
     objective = OBJECTIVES["non_saturating"]
 
     def step(x: torch.Tensor, index: int) -> None:

@@ -13,7 +13,7 @@ import argparse
 from pathlib import Path
 
 import torch
-from bench_common import Run, Step, bench_run, compare_on_data, descend, device_of
+from bench_common import Run, Step, bench_run, compare_on_data, descend, device_of, plain_adam
 
 from genlab.nn.pixelcnn import pixelcnn
 
@@ -24,7 +24,7 @@ def genlab_run(args: argparse.Namespace, output_dir: Path) -> Run:
 
 def plain_step(args: argparse.Namespace, data: torch.Tensor) -> Step:
     network = pixelcnn(tuple(data.shape[1:]), levels=1).to(device_of(args.device))
-    optimiser = torch.optim.Adam(network.parameters(), lr=1e-3)
+    optimiser = plain_adam(args, network.parameters(), lr=1e-3)
 
     def step(x: torch.Tensor, index: int) -> None:
         values = x.round()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from bench_common import Run, Step, bench_run, compare_on_data, descend, device_of
+from bench_common import Run, Step, bench_run, compare_on_data, descend, device_of, plain_adam
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from genlab.nn.residual_discriminator import ResidualDiscriminator
@@ -48,8 +48,8 @@ def plain_step(args, data: torch.Tensor) -> Step:
     g = StyleGenerator(MappingNetwork(LATENT, 64, 4), SkipSynthesis(shape, 64, 1024, 64), 64).to(device)
     d = ResidualDiscriminator(shape, channel_base=1024, channel_max=64).to(device)
     ema = AveragedModel(g, multi_avg_fn=get_ema_multi_avg_fn(0.998), use_buffers=True)
-    opt_g = torch.optim.Adam(g.parameters(), lr=2e-3, betas=(0.0, 0.99), eps=1e-8)
-    opt_d = torch.optim.Adam(d.parameters(), lr=2e-3, betas=(0.0, 0.99), eps=1e-8)
+    opt_g = plain_adam(args, g.parameters(), lr=2e-3, betas=(0.0, 0.99), eps=1e-8)
+    opt_d = plain_adam(args, d.parameters(), lr=2e-3, betas=(0.0, 0.99), eps=1e-8)
     pl_mean = torch.zeros((), device=device)
 
     def step(x: torch.Tensor, index: int) -> None:

@@ -35,6 +35,7 @@ from bench_common import (
     device_of,
     digits_images,
     interleaved,
+    plain_adam,
     print_ratio,
     synchronise,
     timed_fit,
@@ -130,7 +131,7 @@ def plain_parts(args) -> tuple[Callable[[tuple[Tensor, Tensor], int], None], Cal
     nets, players, step, pairs = setup(args)
     nets = {key: net.to(device) for key, net in nets.items()}
     opts = {
-        player: torch.optim.Adam([p for key in keys for p in nets[key].parameters()], **ADAM)
+        player: plain_adam(args, [p for key in keys for p in nets[key].parameters()], **ADAM)
         for player, keys in players.items()
     }
     return (lambda batch, index: step(nets, opts, *batch)), batches(pairs, args)

@@ -22,7 +22,7 @@ from functools import partial
 from pathlib import Path
 
 import torch
-from bench_common import LightningFloor, Run, Step, bench_run, compare_on_data, descend, device_of
+from bench_common import LightningFloor, Run, Step, bench_run, compare_on_data, descend, device_of, plain_adam
 
 from genlab.nn.conv import conv_pair
 from genlab.objectives.kl import gaussian_kl, reparameterise
@@ -48,14 +48,14 @@ def negative_elbo(encoder: torch.nn.Module, decoder: torch.nn.Module, x: torch.T
 
 def plain_step(args: argparse.Namespace, data: torch.Tensor) -> Step:
     encoder, decoder = plain_vae(args, data)
-    optimiser = torch.optim.Adam([*encoder.parameters(), *decoder.parameters()], lr=1e-3)
+    optimiser = plain_adam(args, [*encoder.parameters(), *decoder.parameters()], lr=1e-3)
     return lambda x, index: descend(optimiser, negative_elbo(encoder, decoder, x))
 
 
 def lightning_floor(args: argparse.Namespace, data: torch.Tensor) -> LightningFloor:
     encoder, decoder = plain_vae(args, data)
     return LightningFloor(
-        [encoder, decoder], partial(negative_elbo, encoder, decoder), partial(torch.optim.Adam, lr=1e-3)
+        [encoder, decoder], partial(negative_elbo, encoder, decoder), partial(plain_adam, args, lr=1e-3)
     )
 
 

@@ -127,8 +127,8 @@ class TwoPlayerModule(GenerativeModule):
     def configure_optimizers(self) -> list[Optimizer]:
         d_kwargs = {"lr": self.balance.lr_d} if self.balance.lr_d is not None else {}
         return [
-            self.optimizer_factory(self.generator_parameters()),
-            self.optimizer_factory(self.discriminator.parameters(), **d_kwargs),
+            self.build_optimizer(self.generator_parameters()),
+            self.build_optimizer(self.discriminator.parameters(), **d_kwargs),
         ]
 
     def on_train_epoch_start(self) -> None:
