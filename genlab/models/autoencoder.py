@@ -75,5 +75,4 @@ class Autoencoder(GenerativeModule, DecodesLatents, Reconstructs, Encodes):
         if self.corruption is not None:
             x_tilde = self.corruption(x)
             mse = torch.nn.functional.mse_loss
-            self.log("val/denoise_mse", mse(self.reconstruct(x_tilde), x), sync_dist=True)
-            self.log("val/corrupted_mse", mse(x_tilde, x), sync_dist=True)
+            self.log_terms("val", {"denoise_mse": mse(self.reconstruct(x_tilde), x), "corrupted_mse": mse(x_tilde, x)})

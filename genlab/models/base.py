@@ -24,7 +24,7 @@ from torchmetrics.functional.image import peak_signal_noise_ratio
 from genlab.analysis.interpolation import truncate
 from genlab.errors import GenlabError
 from genlab.metrics.ssim import ssim
-from genlab.models.terms import TrainingTerms, logger_writes_now
+from genlab.models.terms import TrainingTerms, ValidationMeans, logger_writes_now
 from genlab.objectives.reconstruction import output_to_image, reconstruction_nll
 
 OptimizerFactory = Callable[[Iterable[torch.nn.Parameter]], Optimizer]
@@ -238,6 +238,8 @@ class GenerativeModule(L.LightningModule):
         self.data_shape = tuple(int(s) for s in data_shape)
         self.optimizer_factory = optimizer or partial(torch.optim.Adam, lr=1e-3, fused=True)
         self.training_terms = TrainingTerms()
+        self.validation_means = ValidationMeans()
+        self.validation_batch_size = 1  # the examples in the validation batch at hand
 
     @property
     def images(self) -> bool:
@@ -267,10 +269,10 @@ class GenerativeModule(L.LightningModule):
         """Per-value MSE in data space, comparable across models and with the PCA baseline; for
         images also PSNR (torchmetrics) and SSIM (genlab.metrics.ssim, torchmetrics' definition),
         data range 1, averaged over batches."""
-        self.log(f"{stage}/mse", torch.nn.functional.mse_loss(recon, x), sync_dist=True)
+        terms = {"mse": torch.nn.functional.mse_loss(recon, x)}
         if x.dim() == 4:
-            self.log(f"{stage}/psnr", peak_signal_noise_ratio(recon, x, data_range=1.0), sync_dist=True)
-            self.log(f"{stage}/ssim", ssim(recon, x), sync_dist=True)
+            terms |= {"psnr": peak_signal_noise_ratio(recon, x, data_range=1.0), "ssim": ssim(recon, x)}
+        self.log_terms(stage, terms)
 
     def validate_autoencoding(self, x: Tensor, out: Tensor, loss_kind: str) -> None:
         """Validation of a deterministic autoencoder: its reconstruction loss is `val/loss`."""
@@ -279,16 +281,16 @@ class GenerativeModule(L.LightningModule):
         self.log_reconstruction("val", x, output_to_image(out, loss_kind))
 
     def log_terms(self, stage: str, terms: dict[str, Tensor]) -> None:
-        """Log a batch's loss terms as `<stage>/<term>`: validation's through Lightning's epoch
-        means; training's through `TrainingTerms` (`genlab/models/terms.py` says why), which hands
-        Lightning the step values only when it writes them (the progress bar,
-        `genlab.callbacks.progress`, reads the latest from `training_terms` itself)."""
+        """Log a batch's terms as `<stage>/<term>`, kept by genlab (`genlab/models/terms.py` says
+        why): training's in `TrainingTerms`, which hands Lightning the step values only when it
+        writes them (the progress bar, `genlab.callbacks.progress`, reads the latest from
+        `training_terms` itself); validation's in `ValidationMeans`, handed over as epoch means
+        when the validation run ends."""
         if stage == "train":
             self._log_training_terms(terms)
-            return
-        for key, value in terms.items():
-            shown = key in self.progress_terms
-            self.log(f"{stage}/{key}", value, on_step=False, on_epoch=True, prog_bar=shown, sync_dist=True)
+        else:
+            named = {f"{stage}/{key}": value for key, value in terms.items()}
+            self.validation_means.add(named, self.validation_batch_size)
 
     def _log_training_terms(self, terms: dict[str, Tensor]) -> None:
         self.training_terms.add(self.current_epoch, terms)
@@ -301,6 +303,19 @@ class GenerativeModule(L.LightningModule):
             shown = key in self.progress_terms
             self.log(f"train/{key}_epoch", mean, on_step=False, on_epoch=True, prog_bar=shown, sync_dist=True)
             self.log(f"train/{key}", mean, on_step=False, on_epoch=True, logger=False, sync_dist=True)
+
+    def on_validation_epoch_start(self) -> None:
+        self.validation_means.reset()
+
+    def on_validation_batch_start(self, batch: Sequence[Tensor], batch_idx: int, dataloader_idx: int = 0) -> None:
+        self.validation_batch_size = len(batch[0])
+
+    def on_validation_epoch_end(self) -> None:
+        """The run's means, summed over the ranks here, so Lightning need not sync them again."""
+        total = partial(self.trainer.strategy.reduce, reduce_op="sum")
+        for key, mean in self.validation_means.means(total).items():
+            shown = key.split("/", 1)[1] in self.progress_terms
+            self.log(key, mean, on_step=False, on_epoch=True, prog_bar=shown)
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint[TERMS_KEY] = self.training_terms.state_dict()
