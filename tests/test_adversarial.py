@@ -162,14 +162,16 @@ def test_wgan_gp_covers_the_eight_gaussians(tmp_path):
 @pytest.mark.slow
 def test_bigan_encoder_inverts_the_generator_on_eight_gaussians(tmp_path):
     """At BiGAN's optimum E = G⁻¹, so G(E(x)) should land in the mode x came from."""
-    run = fit(["model=bigan", "dataset=toy2d", "model.latent_dim=2", *LONG_RUN, "trainer.max_steps=4000"], tmp_path)
+    run = fit(["model=bigan", "dataset=toy2d", "model.latent_dim=2", *LONG_RUN, "trainer.max_steps=8000"], tmp_path)
     x = first_examples(run.datamodule.val_set, 1000)
     with torch.no_grad():
         recon = run.model.reconstruct(x)
     modes = run.datamodule.modes
     same_mode = (torch.cdist(recon, modes).argmin(1) == torch.cdist(x, modes).argmin(1)).float().mean().item()
-    # chance: 1/8. Measured after 2000 generator steps: 0.66 with the earlier shuffling, 0.38 with the
-    # resumable (seed, epoch) one; the inversion is sensitive to the batch order, so 0.3 (2.4× chance)
+    # chance: 1/8. After 2000 generator steps the inversion was still a coin toss: 0.99, 0.87, 0.52 and
+    # 0.12 over seeds 42, 0, 1, 2, and 0.0 at seed 42 once a change of kernels moved the numbers (a
+    # CI failure). After 4000 it holds: 0.65, 0.62, 1.0, 0.76, 1.0 over seeds 42, 0-3, 0.88 with the
+    # other kernels; E never settles on exactly G⁻¹ (ALI's known looseness), so 0.3 (2.4× chance)
     assert same_mode > 0.3, same_mode
 
 
