@@ -117,7 +117,9 @@ def test_an_unconditional_model_refuses_a_guidance_scale(tmp_path):
 def test_a_guided_ddpm_draws_the_digit_it_is_asked_for(tmp_path, classifier_ckpt):
     """Measured after 15 epochs on 16-px digits (DDIM-20, 100 samples, 10 per class, the test's
     barely trained classifier): agreement with the asked-for class 0.13 unconditional (s = 0),
-    0.51 conditional (s = 1), 0.86 guided (s = 3)."""
+    0.51 conditional (s = 1), 0.86 guided (s = 3); at seed 1 (`GENLAB_TEST_SEED=1`) 0.09, 0.41, 0.70,
+    so the guided bar is 0.6 (two binomial standard errors of 100 samples below the lowest; seeds 2
+    and 3 pass too)."""
     small = [*CONDITIONAL[:3], "model.network.widths=[16,32]", "model.network.groups=4", "optimizer.lr=1e-3"]
     run = fit([*small, "trainer.max_epochs=15"], tmp_path)
     classifier = rebuild_model(read_checkpoint(classifier_ckpt))
@@ -130,4 +132,4 @@ def test_a_guided_ddpm_draws_the_digit_it_is_asked_for(tmp_path, classifier_ckpt
             images = model.sample(100, torch.Generator().manual_seed(0))
             predicted = classifier(images).argmax(1)
         agreement[scale] = (predicted == model.guidance.sampling_labels(100, "cpu")).float().mean().item()
-    assert agreement[0.0] < 0.3 and agreement[3.0] > 0.7 and agreement[3.0] >= agreement[1.0], agreement
+    assert agreement[0.0] < 0.3 and agreement[3.0] > 0.6 and agreement[3.0] >= agreement[1.0], agreement
