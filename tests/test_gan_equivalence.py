@@ -2,9 +2,9 @@
 gan, wgan_gp, acgan, infogan and bigan (16-px digits, seed 7) equal those recorded in
 `tests/data/gan_losses.json` (`python -m tests.gan_losses`). Recorded before the trainer was split
 into parts, again when resumable data order changed which batches come first, and again in float64
-when the float32 BiGAN record failed on another CPU. The tolerance (1e-8 relative) is 1e6 times the
-drift measured between thread counts and leaves room for the chaotic growth of a rounding difference
-over 20 steps (×1e5 in float32's BiGAN); a changed formula moves terms by far more."""
+(why: `tests/gan_losses.py`). The tolerance (1e-8 relative) is about 1e6 times the drift measured
+between thread counts, room for a rounding difference's chaotic growth over 20 steps; a changed
+formula moves terms by far more."""
 
 import json
 
