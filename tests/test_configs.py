@@ -9,7 +9,7 @@ import torch
 
 from genlab.data.base import first_examples
 from genlab.errors import GenlabError
-from genlab.models.base import Reconstructs, Samples
+from genlab.models.capabilities import Reconstructs, Samples
 from genlab.run.listing import collect
 from genlab.run.train import assemble
 from tests.conftest import cheap_sampling, compose_train

@@ -9,7 +9,7 @@ import torch
 
 import genlab
 from genlab.errors import GenlabError
-from genlab.models.base import (
+from genlab.models.capabilities import (
     ChoosesSampler,
     DecodesLatents,
     Discriminates,

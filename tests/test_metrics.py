@@ -24,7 +24,7 @@ from genlab.metrics.feature_cache import cache_key, cached_features
 from genlab.metrics.ppl import path_length
 from genlab.metrics.scores import Scores, ScoreSettings, check_sample_counts
 from genlab.metrics.ssim import ssim
-from genlab.models.base import DecodesLatents, Samples
+from genlab.models.capabilities import DecodesLatents, Samples
 from genlab.run.evaluate import evaluate
 from genlab.run.train import assemble
 from tests.conftest import compose_command, compose_train, fit, run_cli, run_dirs

@@ -18,7 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from genlab.models.base import GenerativeModule, Samples
+from genlab.models.base import GenerativeModule
+from genlab.models.capabilities import Samples
 
 
 class IndependentPixels(GenerativeModule, Samples):

@@ -7,7 +7,7 @@ from torch import nn
 
 from genlab.data.domains import CannyEdges, Downsampled, Inverted, Masked, SobelEdges, Tinted
 from genlab.errors import GenlabError
-from genlab.models.base import Translates
+from genlab.models.capabilities import Translates
 from genlab.nn.translation import PatchDiscriminator, ResNetGenerator, UNetGenerator
 from genlab.run.train import assemble
 from tests.conftest import compose_train, fit

@@ -17,7 +17,8 @@ from PIL import Image
 
 from genlab.data.base import first_examples
 from genlab.metrics.modes import mode_coverage
-from genlab.models.base import Discriminates, GenerativeModule, Samples
+from genlab.models.base import GenerativeModule
+from genlab.models.capabilities import Discriminates, Samples
 
 matplotlib.use("Agg")
 from matplotlib import pyplot as plt

@@ -1,7 +1,7 @@
 """Image grids written as PNG into the run directory and as TensorBoard images.
 
 Each callback acts only for models declaring the matching capability (see
-`genlab.models.base`) and image-shaped data, and only on global rank 0, so a DDP run writes
+`genlab.models.capabilities`) and image-shaped data, and only on global rank 0, so a DDP run writes
 one set of images. Grids use fixed noise/inputs so that successive epochs are comparable.
 """
 
@@ -19,7 +19,8 @@ from torchvision.utils import make_grid
 
 from genlab.analysis.grids import inputs_above_outputs
 from genlab.analysis.traversal import latent_traversal
-from genlab.models.base import DecodesLatents, Encodes, GenerativeModule, Reconstructs, Samples, Translates
+from genlab.models.base import GenerativeModule
+from genlab.models.capabilities import DecodesLatents, Encodes, Reconstructs, Samples, Translates
 
 
 class ImageGridCallback(L.Callback):

@@ -5,7 +5,7 @@ import lightning as L
 
 from genlab.data.base import first_examples
 from genlab.metrics.pca import pca_reconstruction_mse
-from genlab.models.base import Encodes, Reconstructs
+from genlab.models.capabilities import Encodes, Reconstructs
 
 
 class PCABaseline(L.Callback):

@@ -26,7 +26,8 @@ from genlab.errors import GenlabError
 from genlab.metrics.evaluation import protocol_card, reference_features, score_samples, split_of
 from genlab.metrics.extractors import build_extractor, check_input_shape
 from genlab.metrics.scores import Scores, ScoreSettings, check_sample_counts
-from genlab.models.base import Samples, require
+from genlab.models.base import require
+from genlab.models.capabilities import Samples
 from genlab.run.arguments import check_metric_names
 
 

@@ -7,7 +7,8 @@ import torch
 from lightning.pytorch.utilities import rank_zero_warn
 
 from genlab.data.base import first_examples
-from genlab.models.base import Discriminates, GenerativeModule, Samples
+from genlab.models.base import GenerativeModule
+from genlab.models.capabilities import Discriminates, Samples
 
 
 class DiscriminatorSaturation(L.Callback):

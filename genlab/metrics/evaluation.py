@@ -11,7 +11,7 @@ from genlab.metrics.extractors import Extractor
 from genlab.metrics.feature_cache import cached_features
 from genlab.metrics.protocol import ProtocolCard
 from genlab.metrics.scores import Scores
-from genlab.models.base import Samples
+from genlab.models.capabilities import Samples
 
 _NOT_DATA = {"batch_size", "num_workers", "prepare_data_per_node", "allow_zero_length_dataloader_with_multiple_devices"}
 

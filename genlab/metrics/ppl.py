@@ -22,7 +22,8 @@ from torchmetrics.functional.image import perceptual_path_length
 
 from genlab.errors import GenlabError
 from genlab.metrics.extractors import Extractor, check_weights_file, matches_published
-from genlab.models.base import DecodesLatents, GenerativeModule, HasStyleSpace, Samples, require
+from genlab.models.base import GenerativeModule, require
+from genlab.models.capabilities import DecodesLatents, HasStyleSpace, Samples
 
 VGG16_FILE = "vgg16-397923af.pth"
 

@@ -7,7 +7,8 @@ import torch
 from torch import Tensor, nn
 
 from genlab.errors import GenlabError
-from genlab.models.base import DecodesLatents, Encodes, GenerativeModule, OptimizerFactory, Reconstructs
+from genlab.models.base import GenerativeModule, OptimizerFactory
+from genlab.models.capabilities import DecodesLatents, Encodes, Reconstructs
 from genlab.objectives.penalties import Encoder
 from genlab.objectives.reconstruction import output_to_image, reconstruction_nll
 

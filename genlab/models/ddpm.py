@@ -22,15 +22,8 @@ from genlab.diffusion.guidance import Unguided
 from genlab.diffusion.samplers import Sampler, build_sampler
 from genlab.diffusion.schedule import NoiseSchedule
 from genlab.errors import GenlabError
-from genlab.models.base import (
-    ChoosesSampler,
-    ExportsPipeline,
-    GenerativeModule,
-    Guided,
-    OptimizerFactory,
-    Samples,
-    ShowsDenoising,
-)
+from genlab.models.base import GenerativeModule, OptimizerFactory
+from genlab.models.capabilities import ChoosesSampler, ExportsPipeline, Guided, Samples, ShowsDenoising
 from genlab.models.ema import moving_average
 from genlab.nn.denoisers import UNetDenoiser
 

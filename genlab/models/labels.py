@@ -15,7 +15,7 @@ import torch
 from torch import Tensor
 
 from genlab.errors import GenlabError
-from genlab.models.base import category_rows
+from genlab.models.capabilities import category_rows
 
 
 class Unlabelled:

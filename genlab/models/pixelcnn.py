@@ -19,7 +19,8 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from genlab.models.base import GenerativeModule, HasLikelihood, OptimizerFactory, Samples, bits_per_dim
+from genlab.models.base import GenerativeModule, OptimizerFactory
+from genlab.models.capabilities import HasLikelihood, Samples, bits_per_dim
 from genlab.models.labels import Unlabelled
 
 NetworkFactory = Callable[..., nn.Module]

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-from genlab.models.base import DecodesLatents, Encodes, GenerativeModule, OptimizerFactory, Reconstructs
+from genlab.models.base import GenerativeModule, OptimizerFactory
+from genlab.models.capabilities import DecodesLatents, Encodes, Reconstructs
 from genlab.objectives.reconstruction import output_to_image, reconstruction_nll, squared_error
 
 

@@ -7,16 +7,8 @@ import torch
 from torch import Tensor
 
 from genlab.models.autoencoder import NetFactory
-from genlab.models.base import (
-    DecodesLatents,
-    Encodes,
-    GenerativeModule,
-    HasLikelihood,
-    OptimizerFactory,
-    Reconstructs,
-    Samples,
-    bits_per_dim,
-)
+from genlab.models.base import GenerativeModule, OptimizerFactory
+from genlab.models.capabilities import DecodesLatents, Encodes, HasLikelihood, Reconstructs, Samples, bits_per_dim
 from genlab.objectives.kl import gaussian_kl, reparameterise
 from genlab.objectives.reconstruction import output_to_image, reconstruction_nll
 

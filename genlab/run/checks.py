@@ -12,7 +12,7 @@ from omegaconf import DictConfig
 
 from genlab.checkpoint import checkpoint_config, read_checkpoint
 from genlab.errors import GenlabError
-from genlab.models.base import Translates
+from genlab.models.capabilities import Translates
 
 
 def _fmt(shape: Any) -> str:

@@ -1,6 +1,7 @@
 """Choices `genlab sample` and `genlab eval` apply to a rebuilt model before it samples."""
 
-from genlab.models.base import ChoosesSampler, GenerativeModule, Guided, require
+from genlab.models.base import GenerativeModule, require
+from genlab.models.capabilities import ChoosesSampler, Guided
 
 
 def choose_sampler(

@@ -24,7 +24,8 @@ from genlab.metrics.ppl import path_length
 from genlab.metrics.protocol import ProtocolCard, metric_record
 from genlab.metrics.scores import PATH_LENGTHS, Scores, ScoreSettings, check_sample_counts
 from genlab.metrics.separability import linear_separability
-from genlab.models.base import Encodes, Samples, Translates, require
+from genlab.models.base import require
+from genlab.models.capabilities import Encodes, Samples, Translates
 from genlab.run.arguments import check_eval
 from genlab.run.choices import choose_sampler
 

@@ -32,7 +32,8 @@ from genlab.checkpoint import checkpoint_config, derived_path, read_checkpoint, 
 from genlab.data.base import first_examples
 from genlab.errors import GenlabError
 from genlab.metrics.extractors import check_input_shape, domain_extractor
-from genlab.models.base import DecodesLatents, Encodes, HasStyleSpace, require
+from genlab.models.base import require
+from genlab.models.capabilities import DecodesLatents, Encodes, HasStyleSpace
 from genlab.run.arguments import check_explore
 from genlab.run.evaluate import pick_device
 

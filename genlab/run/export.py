@@ -9,7 +9,8 @@ from omegaconf import DictConfig
 
 from genlab.checkpoint import derived_path, read_checkpoint, rebuild_model
 from genlab.errors import GenlabError
-from genlab.models.base import ExportsPipeline, require
+from genlab.models.base import require
+from genlab.models.capabilities import ExportsPipeline
 from genlab.run.launch import run_app
 from genlab.run.user_errors import exit_on_user_error
 

@@ -20,7 +20,8 @@ from genlab.analysis.interpolation import interpolation_grid
 from genlab.checkpoint import derived_path, read_checkpoint, rebuild_datamodule, rebuild_model
 from genlab.data.base import first_examples
 from genlab.errors import GenlabError
-from genlab.models.base import DecodesLatents, Reconstructs, Samples, ShowsDenoising, require
+from genlab.models.base import require
+from genlab.models.capabilities import DecodesLatents, Reconstructs, Samples, ShowsDenoising
 from genlab.run.arguments import check_sample
 from genlab.run.choices import choose_sampler
 

@@ -106,7 +106,8 @@ def translate(cfg: DictConfig) -> Path:
     files = inputs(source)
 
     from genlab.checkpoint import derived_path, read_checkpoint, rebuild_model
-    from genlab.models.base import Translates, require
+    from genlab.models.base import require
+    from genlab.models.capabilities import Translates
     from genlab.run.evaluate import pick_device
 
     model = rebuild_model(read_checkpoint(ckpt, trust=cfg.trust_config))

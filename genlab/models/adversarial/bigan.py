@@ -16,7 +16,8 @@ from genlab.errors import GenlabError
 from genlab.models.adversarial.balance import Balance
 from genlab.models.adversarial.core import AdversarialModule, DiscriminatorPlay
 from genlab.models.adversarial.gan import DiscriminatorFactory, GeneratorFactory
-from genlab.models.base import Encodes, OptimizerFactory, Reconstructs
+from genlab.models.base import OptimizerFactory
+from genlab.models.capabilities import Encodes, Reconstructs
 from genlab.nn.conditional import code_conditioned_discriminator
 from genlab.objectives.regularisers import Regulariser
 

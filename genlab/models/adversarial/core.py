@@ -27,7 +27,8 @@ from torch.optim import Optimizer
 
 from genlab.errors import GenlabError
 from genlab.models.adversarial.balance import Balance
-from genlab.models.base import DecodesLatents, Discriminates, GenerativeModule, OptimizerFactory, Samples
+from genlab.models.base import GenerativeModule, OptimizerFactory
+from genlab.models.capabilities import DecodesLatents, Discriminates, Samples
 from genlab.models.ema import moving_average
 from genlab.models.lr_schedules import set_epoch_rate
 from genlab.objectives.adversarial import OBJECTIVES

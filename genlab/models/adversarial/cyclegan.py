@@ -25,7 +25,8 @@ from genlab.errors import GenlabError
 from genlab.models.adversarial.balance import Balance
 from genlab.models.adversarial.core import DiscriminatorPlay, TwoPlayerModule, running_as
 from genlab.models.adversarial.pool import ImagePool
-from genlab.models.base import OptimizerFactory, Translates
+from genlab.models.base import OptimizerFactory
+from genlab.models.capabilities import Translates
 from genlab.objectives.regularisers import Regulariser
 
 TranslatorFactory = Callable[[int, int, int], nn.Module]  # (in channels, out channels, side)

@@ -20,7 +20,8 @@ from genlab.errors import GenlabError
 from genlab.metrics.fidelity import fidelity_terms
 from genlab.models.adversarial.balance import Balance
 from genlab.models.adversarial.core import DiscriminatorPlay, TwoPlayerModule, running_as
-from genlab.models.base import OptimizerFactory, Translates
+from genlab.models.base import OptimizerFactory
+from genlab.models.capabilities import Translates
 from genlab.objectives.regularisers import Regulariser
 
 TEST_MODES = ("eval", "train")

@@ -25,7 +25,8 @@ from genlab.errors import GenlabError
 from genlab.metrics.fidelity import fidelity_terms
 from genlab.models.adversarial.balance import Balance
 from genlab.models.adversarial.core import DiscriminatorPlay, TwoPlayerModule, running_as
-from genlab.models.base import OptimizerFactory, Translates
+from genlab.models.base import OptimizerFactory
+from genlab.models.capabilities import Translates
 from genlab.objectives.content import ContentLoss
 from genlab.objectives.regularisers import Regulariser
 

@@ -25,7 +25,8 @@ from genlab.errors import GenlabError
 from genlab.models.adversarial.balance import Balance
 from genlab.models.adversarial.core import AdversarialModule, DiscriminatorPlay
 from genlab.models.adversarial.gan import DiscriminatorFactory
-from genlab.models.base import HasStyleSpace, OptimizerFactory
+from genlab.models.base import OptimizerFactory
+from genlab.models.capabilities import HasStyleSpace
 from genlab.nn.synthesis import StyleGenerator
 from genlab.objectives.path_length import PathLength
 from genlab.objectives.regularisers import Regulariser
