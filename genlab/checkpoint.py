@@ -9,6 +9,7 @@ draws as one that never stopped). Everything is plain lists and tensors, so the 
 """
 
 import random
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from hydra.utils import instantiate
 from genlab import __version__
 from genlab.errors import GenlabError
 from genlab.run.arguments import nearby_checkpoints
-from genlab.trust import check_targets
+from genlab.trust import CHECKPOINT, check_config, check_resolved
 
 KEY = "genlab"
 FORMAT = 1
@@ -36,42 +37,94 @@ def collect_rng_states() -> dict[str, Any]:
 
 
 def restore_rng_states(states: dict[str, Any]) -> None:
-    torch.set_rng_state(states["torch"])
-    kind, keys, pos, has_gauss, cached = states["numpy"]
-    np.random.set_state((kind, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached))
-    version, state, gauss_next = states["python"]
-    random.setstate((version, tuple(state), gauss_next))
+    try:
+        torch.set_rng_state(states["torch"])
+        kind, keys, pos, has_gauss, cached = states["numpy"]
+        np.random.set_state((kind, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached))
+        version, state, gauss_next = states["python"]
+        random.setstate((version, tuple(state), gauss_next))
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise GenlabError(
+            f"the checkpoint's RNG states are malformed ({type(exc).__name__}), so the run cannot continue exactly; "
+            "the file was altered: resume from another checkpoint"
+        ) from None
 
 
-def genlab_entry(config: dict[str, Any]) -> dict[str, Any]:
-    """What genlab adds to every checkpoint it writes."""
-    return {"format": FORMAT, "version": __version__, "config": config, "rng": collect_rng_states()}
+def genlab_entry(config: dict[str, Any], run_config_sha256: str | None) -> dict[str, Any]:
+    """What genlab adds to every checkpoint it writes. `run_config_sha256` fingerprints the run
+    directory's `.hydra/config.yaml` (None where the run has none), which `resume=` compares: a
+    truncated or altered copy of that file is refused instead of resumed as another experiment."""
+    entry = {"format": FORMAT, "version": __version__, "config": config, "rng": collect_rng_states()}
+    return entry | ({"run_config_sha256": run_config_sha256} if run_config_sha256 else {})
+
+
+def check_archive(file: Path, source: str) -> None:
+    """A checkpoint is the zip archive `torch.save` writes: stored (never compressed) members,
+    each matching the CRC-32 the archive records. torch reads neither check: a flipped bit in a
+    weight would load as a different weight, and a deflated member would be inflated in memory to
+    whatever size it claims."""
+    try:
+        with zipfile.ZipFile(file) as archive:
+            packed = [m.filename for m in archive.infolist() if m.compress_type != zipfile.ZIP_STORED]
+            damaged = None if packed else archive.testzip()
+    except Exception as exc:  # zipfile raises a zoo of types for a damaged or foreign file
+        raise GenlabError(
+            f"{source} is not a readable checkpoint ({type(exc).__name__}): the file is corrupt, truncated or not "
+            "a PyTorch checkpoint; pick another (e.g. checkpoints/last.ckpt)"
+        ) from None
+    if packed:
+        raise GenlabError(
+            f"{source} holds compressed members ({packed[0]}), which torch.save never writes; the file was made "
+            "elsewhere, pick a checkpoint written by `genlab train`"
+        )
+    if damaged is not None:
+        raise GenlabError(
+            f"{source} is corrupt: {damaged} does not match the checksum the archive records (a damaged copy or "
+            "an altered file); copy it again, or pick another checkpoint"
+        )
+
+
+def check_layout(checkpoint: Any, source: str) -> None:
+    """What every genlab checkpoint holds, whatever config it stores: read before anything indexes it."""
+    entry = checkpoint.get(KEY) if isinstance(checkpoint, dict) else None
+    config = entry.get("config") if isinstance(entry, dict) else None
+    if not isinstance(config, dict) or not isinstance(checkpoint.get("state_dict"), dict):
+        raise GenlabError(
+            f"{source} is not a genlab checkpoint (it holds no run config); pass a .ckpt written by `genlab train`"
+        )
+    for part in ("model", "dataset"):
+        if not isinstance(config.get(part), dict) or not isinstance(config[part].get("_target_"), str):
+            raise GenlabError(
+                f"{source} stores a run config without a buildable '{part}' section; the file was altered or made "
+                "elsewhere, pick a checkpoint written by `genlab train`"
+            )
 
 
 def read_checkpoint(path: str | Path, option: str = "ckpt", trust: bool = False) -> dict[str, Any]:
     """Load a checkpoint written by `genlab train`, or explain why `path` is not one.
 
-    Loads with `weights_only=True`, and checks every `_target_` of the stored config against
-    genlab's own (`genlab.trust`; `trust=True` skips that): a checkpoint from elsewhere can run
-    code neither on load nor when its model is rebuilt.
+    The archive is checked (`check_archive`), then loaded with `weights_only=True`; its stored
+    config must be plain data with genlab's own targets and no interpolation, before and after
+    resolution (`genlab.trust`; `trust=True` skips that, for a user's own family). A checkpoint
+    from elsewhere can run code neither on load nor when its model is rebuilt.
     """
     file = Path(path).expanduser()
+    source = f"{option}={path}"
     if not file.is_file():
-        raise GenlabError(f"{option}={path}: no such file; {nearby_checkpoints(file)}")
+        raise GenlabError(f"{source}: no such file; {nearby_checkpoints(file)}")
+    check_archive(file, source)
     try:
         checkpoint = torch.load(file, map_location="cpu", weights_only=True)
     except Exception as exc:
         raise GenlabError(
-            f"{option}={path} is not a readable checkpoint ({type(exc).__name__}); the file is corrupt or not "
+            f"{source} is not a readable checkpoint ({type(exc).__name__}); the file is corrupt or not "
             "a PyTorch checkpoint, pick another (e.g. checkpoints/last.ckpt)"
         ) from exc
-    if not isinstance(checkpoint, dict) or KEY not in checkpoint or "state_dict" not in checkpoint:
-        raise GenlabError(
-            f"{option}={path} is not a genlab checkpoint (it holds no run config); "
-            "pass a .ckpt written by `genlab train`"
-        )
-    check_targets(checkpoint[KEY].get("config"), f"{option}={path}", trust)
-    check_finite(checkpoint["state_dict"], f"{option}={path}")
+    check_layout(checkpoint, source)
+    if not trust:
+        check_config(checkpoint_config(checkpoint), source, CHECKPOINT)
+        check_resolved(checkpoint_config(checkpoint), source)
+    check_finite(checkpoint["state_dict"], source)
     return checkpoint
 
 

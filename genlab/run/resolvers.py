@@ -68,12 +68,22 @@ def slurm_gpus(accelerator: str, devices: Any) -> int | None:
     return None if str(accelerator) == "cpu" else slurm_tasks(devices)
 
 
+# genlab's own resolvers: each computes a value from its arguments (and the clock, the process
+# id, the environment's CPU count or trial offset) and changes nothing, so a run directory's
+# config may call them (`genlab.trust`)
+RESOLVERS = {
+    "genlab_stamp": run_stamp,
+    "genlab_beside": beside_checkpoint,
+    "genlab_workers": loader_workers,
+    "genlab_r1_gamma": r1_gamma,
+    "genlab_low_side": low_side,
+    "genlab_trial": trial_number,
+    "genlab_slurm_tasks": slurm_tasks,
+    "genlab_slurm_gpus": slurm_gpus,
+}
+CACHED = {"genlab_stamp"}  # one stamp per process: every key that asks for it names the same folder
+
+
 def register() -> None:
-    OmegaConf.register_new_resolver("genlab_stamp", run_stamp, use_cache=True, replace=True)
-    OmegaConf.register_new_resolver("genlab_beside", beside_checkpoint, replace=True)
-    OmegaConf.register_new_resolver("genlab_workers", loader_workers, replace=True)
-    OmegaConf.register_new_resolver("genlab_r1_gamma", r1_gamma, replace=True)
-    OmegaConf.register_new_resolver("genlab_low_side", low_side, replace=True)
-    OmegaConf.register_new_resolver("genlab_trial", trial_number, replace=True)
-    OmegaConf.register_new_resolver("genlab_slurm_tasks", slurm_tasks, replace=True)
-    OmegaConf.register_new_resolver("genlab_slurm_gpus", slurm_gpus, replace=True)
+    for name, resolver in RESOLVERS.items():
+        OmegaConf.register_new_resolver(name, resolver, use_cache=name in CACHED, replace=True)

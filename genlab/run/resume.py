@@ -19,7 +19,7 @@ from pathlib import Path
 from genlab.errors import GenlabError
 from genlab.run.lock import hold_run_lock
 from genlab.run.resolvers import run_stamp
-from genlab.trust import check_run_config
+from genlab.trust import read_run_config
 
 
 def split_resume(args: list[str]) -> tuple[str | None, list[str]]:
@@ -61,9 +61,13 @@ def resume_args(run_dir: str, rest: list[str]) -> list[str]:
     config = root / ".hydra" / "config.yaml"
     if not config.is_file():
         raise GenlabError(f"resume={run_dir}: {config} not found; pass a run directory written by `genlab train`")
-    check_run_config(str(config), f"resume={run_dir}", trust=trusts_configs(rest))
+    trust = trusts_configs(rest)
+    if not trust:
+        read_run_config(str(config), f"resume={run_dir}")
+    last, checkpoint = resume_checkpoint(root / "checkpoints", run_dir)
+    if not trust:
+        check_run_config_unchanged(config, checkpoint, f"resume={run_dir}", last.name)
     hold_run_lock(root, option="resume")
-    last = resume_checkpoint(root / "checkpoints", run_dir)
     return [
         "--config-path",
         str(config.parent),
@@ -76,6 +80,22 @@ def resume_args(run_dir: str, rest: list[str]) -> list[str]:
     ]
 
 
+def check_run_config_unchanged(config: Path, checkpoint: dict, source: str, name: str) -> None:
+    """The run's saved config is the one the checkpoint was trained under (`genlab.checkpoint`
+    records its SHA-256; older checkpoints record none): a truncated, damaged or edited file would
+    otherwise resume as another experiment, or fail deep inside the model."""
+    from genlab.checkpoint import KEY
+    from genlab.digest import file_sha256
+
+    recorded = checkpoint[KEY].get("run_config_sha256")
+    if recorded is not None and recorded != file_sha256(config):
+        raise GenlabError(
+            f"{source}: {config} is not the config {name} was trained under (its SHA-256 differs from the one the "
+            "checkpoint records: the file was damaged or edited); restore it, or if you edited it yourself, "
+            "add trust_config=true"
+        )
+
+
 def requeued_checkpoint(run_dir: str) -> str | None:
     """The checkpoint a requeued SLURM job continues from (SLURM counts restarts in
     SLURM_RESTART_COUNT), or None for a job's first start."""
@@ -83,14 +103,15 @@ def requeued_checkpoint(run_dir: str) -> str | None:
     folder = Path(run_dir) / "checkpoints"
     if restarts < 1 or not any(folder.glob("*.ckpt")):
         return None
-    last = resume_checkpoint(folder, run_dir)
+    last, _ = resume_checkpoint(folder, run_dir)
     if os.environ.get("SLURM_PROCID", "0") == "0":
         print(f"genlab: requeued by SLURM (restart {restarts}): continuing from {last}", file=sys.stderr)
     return str(last)
 
 
-def resume_checkpoint(folder: Path, run_dir: str) -> Path:
-    """`last.ckpt`, or, when it is missing or unreadable, the newest readable checkpoint beside it."""
+def resume_checkpoint(folder: Path, run_dir: str) -> tuple[Path, dict]:
+    """`last.ckpt`, or, when it is missing or unreadable, the newest readable checkpoint beside it
+    (its path and what it holds)."""
     found = sorted(folder.glob("*.ckpt"), key=lambda p: (p.name != "last.ckpt", -p.stat().st_mtime))
     if not found:
         raise GenlabError(f"resume={run_dir}: no checkpoint in {folder}; the run saved none, so start it again")
@@ -99,7 +120,7 @@ def resume_checkpoint(folder: Path, run_dir: str) -> Path:
         try:  # its config is compared, not built, here; the run builds its own (checked above)
             from genlab.checkpoint import read_checkpoint  # torch: only when resuming
 
-            read_checkpoint(path, option=f"resume={run_dir}", trust=True)
+            checkpoint = read_checkpoint(path, option=f"resume={run_dir}", trust=True)
         except GenlabError:
             unreadable.append(path.name)
             continue
@@ -109,7 +130,7 @@ def resume_checkpoint(folder: Path, run_dir: str) -> Path:
                 f"genlab: warning: {lost} unreadable; resuming from {path.name}, the newest readable checkpoint",
                 file=sys.stderr,
             )
-        return path
+        return path, checkpoint
     raise GenlabError(
         f"resume={run_dir}: no readable checkpoint in {folder} ({', '.join(unreadable)} are corrupt or hold "
         "non-finite weights); start the run again"

@@ -22,6 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 from genlab.atomic import AtomicCheckpointIO
 from genlab.callbacks.resume_point import ResumePoint
 from genlab.callbacks.run_state import RunState
+from genlab.digest import file_sha256
 from genlab.errors import GenlabError, find_user_error
 from genlab.models.base import GenerativeModule
 from genlab.run.checks import (
@@ -132,6 +133,13 @@ def ddp_strategy_for(model: GenerativeModule, trainer_cfg: DictConfig) -> dict[s
     return {}
 
 
+def run_config_sha256(output_dir: str) -> str | None:
+    """The fingerprint of the run's saved config (`.hydra/config.yaml`, which `resume=` reads
+    back), or None for a run that has none (in-process runs, `hydra.output_subdir=null`)."""
+    path = Path(output_dir) / ".hydra" / "config.yaml"
+    return file_sha256(path) if path.is_file() else None
+
+
 def assemble(cfg: DictConfig) -> Run:
     """Everything up to `fit`: all config, data-shape and checkpoint errors surface here."""
     silence_lightning_noise()
@@ -156,7 +164,7 @@ def assemble(cfg: DictConfig) -> Run:
     warn_about_oversubscription(cfg.trainer)
 
     config = OmegaConf.to_container(cfg, resolve=True)
-    callbacks = [RunState(config), *build_all(cfg.get("callbacks"))]
+    callbacks = [RunState(config, run_config_sha256(cfg.paths.output_dir)), *build_all(cfg.get("callbacks"))]
     if cfg.trainer.get("enable_progress_bar") is False:  # the switch alone turns the bundle's bar off
         callbacks = [c for c in callbacks if not isinstance(c, ProgressBar)]
     loggers = build_all(cfg.get("logger"))
@@ -181,7 +189,8 @@ def train(cfg: DictConfig) -> float | None:
         cfg.ckpt_path = cfg.get("ckpt_path") or requeued_checkpoint(cfg.paths.output_dir)
         run = assemble(cfg)
     record_environment(cfg)
-    run.trainer.fit(run.model, datamodule=run.datamodule, ckpt_path=cfg.get("ckpt_path"))
+    # genlab read this checkpoint already (check_resume_checkpoint); Lightning reads it again
+    run.trainer.fit(run.model, datamodule=run.datamodule, ckpt_path=cfg.get("ckpt_path"), weights_only=True)
     exit_if_stopped_by_signal(run.trainer, cfg.paths.output_dir)
     report(run.trainer, cfg.paths.output_dir)
     return final_value(run.trainer, run.metric)

@@ -10,6 +10,7 @@ removes the directory Hydra made for the job, as every later one does.
 import sys
 
 import hydra
+from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from genlab.run import resolvers
@@ -20,9 +21,23 @@ from genlab.run.resume import resume_args, split_resume
 from genlab.run.run_log import attach_run_log
 from genlab.run.schema import validate
 from genlab.run.user_errors import exit_on_user_error
+from genlab.trust import check_resolved
+
+
+def primary_config_file() -> str | None:
+    """The folder the primary config was read from when it is not genlab's own (a run directory's
+    `.hydra/` under `resume=`, or `--config-path`), else None."""
+    main = [s for s in HydraConfig.get().runtime.config_sources if s.provider == "main"]
+    return main[0].path if main and main[0].schema == "file" else None
 
 
 def start(cfg: DictConfig) -> float | None:
+    with leaves_nothing_if_refused(cfg.paths.output_dir, cfg.paths.output_root):
+        folder = primary_config_file()
+        if folder is not None and cfg.get("trust_config") is not True:
+            # read before Hydra as data (`resume_args`); here the same config as it will be built.
+            # Before the run log is attached: a refusal adds nothing to the run's train.log
+            check_resolved(cfg, f"the config in {folder}")
     attach_run_log()
     with leaves_nothing_if_refused(cfg.paths.output_dir, cfg.paths.output_root):
         validate(cfg)
