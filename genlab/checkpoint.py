@@ -20,7 +20,7 @@ from hydra.utils import instantiate
 from genlab import __version__
 from genlab.errors import GenlabError
 from genlab.run.arguments import nearby_checkpoints
-from genlab.trust import CHECKPOINT, check_config, check_resolved
+from genlab.trust import CHECKPOINT, check_config, check_resolved, read_tensors
 
 KEY = "genlab"
 FORMAT = 1
@@ -114,7 +114,7 @@ def read_checkpoint(path: str | Path, option: str = "ckpt", trust: bool = False)
         raise GenlabError(f"{source}: no such file; {nearby_checkpoints(file)}")
     check_archive(file, source)
     try:
-        checkpoint = torch.load(file, map_location="cpu", weights_only=True)
+        checkpoint = read_tensors(file)
     except Exception as exc:
         raise GenlabError(
             f"{source} is not a readable checkpoint ({type(exc).__name__}); the file is corrupt or not "
@@ -122,10 +122,15 @@ def read_checkpoint(path: str | Path, option: str = "ckpt", trust: bool = False)
         ) from exc
     check_layout(checkpoint, source)
     if not trust:
-        check_config(checkpoint_config(checkpoint), source, CHECKPOINT)
-        check_resolved(checkpoint_config(checkpoint), source)
+        check_stored_config(checkpoint, source)
     check_finite(checkpoint["state_dict"], source)
     return checkpoint
+
+
+def check_stored_config(checkpoint: dict[str, Any], source: str, also: frozenset[str] = frozenset()) -> None:
+    """The stored config is plain data with genlab's own targets (or `also`'s), before and after resolution."""
+    check_config(checkpoint_config(checkpoint), source, CHECKPOINT, also)
+    check_resolved(checkpoint_config(checkpoint), source, also)
 
 
 def check_finite(state_dict: dict[str, Any], source: str) -> None:

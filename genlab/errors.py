@@ -18,3 +18,10 @@ def find_user_error(exc: BaseException | None) -> GenlabError | None:
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
     return None
+
+
+def printable(text: str) -> str:
+    """`text` with every character a terminal would not show as itself (newlines, control and
+    separator characters, which `str.splitlines` also breaks at) written as its escape, so that a
+    message naming a value from a file stays one line whatever the file holds."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

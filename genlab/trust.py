@@ -89,7 +89,7 @@ def run_directory_policy() -> Policy:
 
 
 def _refuse(source: str, key: str, problem: str) -> GenlabError:
-    where = f"{key} " if key else ""
+    where = f"{key[:120]} " if key else ""  # a key path can be as long as the file makes it
     return GenlabError(
         f"{source}: {where}{problem}; genlab will not build it (a file from elsewhere could run code so; {OPT_IN})"
     )
@@ -125,6 +125,8 @@ def _check_text(value: str, key: str, source: str, policy: Policy) -> None:
         return
     if policy.resolvers is None:
         raise _refuse(source, key, f"holds the interpolation {value[:80]!r}, but {policy.what} needs none")
+    if "\\${" in value:
+        raise _refuse(source, key, f"holds the escaped interpolation {value[:80]!r}, which resolves into a live one")
     from omegaconf.grammar_parser import parse
 
     try:
@@ -151,8 +153,10 @@ def _check_scalar(value: Any, key: str, source: str, policy: Policy) -> None:
         raise _refuse(source, key, f"holds a value of type {type(value).__name__}, which no genlab config holds")
 
 
-def check_config(config: Any, source: str, policy: Policy) -> None:
-    """Refuse a config read from `source` that is not plain data genlab could have written."""
+def check_config(config: Any, source: str, policy: Policy, also: frozenset[str] = frozenset()) -> None:
+    """Refuse a config read from `source` that is not plain data genlab could have written; its
+    targets must be genlab's own or in `also` (those the user's own command line builds)."""
+    allowed = shipped_targets() | also
     stack: list[tuple[Any, str, int]] = [(_plain(config), "", 0)]
     nodes = 0
     while stack:
@@ -169,9 +173,9 @@ def check_config(config: Any, source: str, policy: Policy) -> None:
                     raise _refuse(source, path, odd)
                 here = f"{path}.{key}" if path else key
                 _check_text(key, here, source, CHECKPOINT)
-                if key == "_target_" and (not isinstance(value, str) or value not in shipped_targets()):
+                if key == "_target_" and (not isinstance(value, str) or value not in allowed):
                     raise GenlabError(
-                        f"{source}: {here}={value!r:.120} is not one of genlab's own targets, so genlab will not "
+                        f"{source}: {here[:120]}={value!r:.120} is not one of genlab's own targets, so genlab will not "
                         f"build it (a file from elsewhere could run code this way; {OPT_IN})"
                     )
                 stack.append((value, here, depth + 1))
@@ -181,7 +185,7 @@ def check_config(config: Any, source: str, policy: Policy) -> None:
             _check_scalar(node, path, source, policy)
 
 
-def check_resolved(config: Any, source: str) -> dict:
+def check_resolved(config: Any, source: str, also: frozenset[str] = frozenset()) -> dict:
     """Resolve `config` (whose interpolations `check_config` allowed) and check the result as it
     will be built: no interpolation left, every target genlab's own. Returns the resolved config."""
     try:
@@ -191,8 +195,37 @@ def check_resolved(config: Any, source: str) -> dict:
     except (OmegaConfBaseException, ValueError, TypeError) as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise GenlabError(f"{source}: its config does not resolve ({detail}); {OPT_IN}") from None
-    check_config(resolved, f"{source} (resolved)", CHECKPOINT)
+    check_config(resolved, f"{source} (resolved)", CHECKPOINT, also)
     return resolved
+
+
+def read_tensors(path: Any) -> Any:
+    """Every torch file genlab reads (checkpoints, weights, cached features): tensors and plain
+    containers only, refused before any other pickled object is built (`weights_only=True`)."""
+    import torch  # here, not at the top: `genlab train` checks run configs before it loads torch
+
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def download_weights(url: str) -> Any:
+    """A published weights file from torch hub: the SHA-256 prefix in its name checked, then
+    loaded as `read_tensors` does."""
+    import torch
+
+    return torch.hub.load_state_dict_from_url(url, map_location="cpu", check_hash=True, weights_only=True)
+
+
+def targets_of(config: Any) -> frozenset[str]:
+    """Every text `_target_` in a config (nothing resolved)."""
+    found, stack = set(), [_plain(config)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            found |= {v for k, v in node.items() if k == "_target_" and isinstance(v, str)}
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return frozenset(found)
 
 
 def read_run_config(path: str, source: str) -> DictConfig:
@@ -201,7 +234,7 @@ def read_run_config(path: str, source: str) -> DictConfig:
     (its logging handlers name classes) or pull in further files, so they are refused too."""
     try:
         config = OmegaConf.load(path)  # PyYAML's safe loader underneath: no tag constructs an object
-    except (OmegaConfBaseException, yaml.YAMLError, ValueError, UnicodeDecodeError, OSError) as exc:
+    except (OmegaConfBaseException, yaml.YAMLError, ValueError, UnicodeDecodeError, OSError, RecursionError) as exc:
         raise GenlabError(
             f"{source}: {path} is not a config genlab wrote ({type(exc).__name__}); restore it from a copy, "
             "or start the run again"
@@ -214,5 +247,12 @@ def read_run_config(path: str, source: str) -> DictConfig:
                 f"{source}: the run's config holds a '{key}' section, which genlab never writes there; "
                 f"the file was altered ({OPT_IN})"
             )
-    check_config(config, source, run_directory_policy())
+    plain = _plain(config)  # nothing resolved: `config.get` would resolve the value it returns
+    for key in ("paths", "dataset", "model", "trainer"):
+        if not isinstance(plain.get(key), dict):
+            raise GenlabError(
+                f"{source}: {path} has no '{key}' section, which every run's config holds; the file is damaged or "
+                "was made elsewhere: restore it from a copy"
+            )
+    check_config(plain, source, run_directory_policy())
     return config

@@ -77,6 +77,7 @@ def test_sigterm_saves_the_step_it_stopped_at_exits_143_and_resume_continues(wor
     total = stopped + 9  # ends mid-epoch too, most of the time
     resumed = run_cli("train", f"resume={run}", f"trainer.max_steps={total}", cwd=workdir)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "run finished in" in (run / "train.log").read_text() and not (run / "train_app.log").exists()
     assert_same_weights(straight_weights(tmp_path, total), load(run / "checkpoints" / "last.ckpt"))
 
 

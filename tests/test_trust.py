@@ -2,14 +2,17 @@
 directories, fed to every entry point that reads them, are refused and their marker file never
 appears. One control shows the payloads are live: with `trust_config=true` the marker is written."""
 
+import ast
 import copy
 import os
+import re
 from pathlib import Path
 
 import pytest
 import torch
 import yaml
 
+from genlab import cli
 from genlab.errors import GenlabError
 from genlab.metrics.extractors import Extractor, inception_extractor
 from genlab.metrics.ppl import VGG16_FILE, similarity
@@ -18,6 +21,7 @@ from genlab.run.resume import resume_args, trusts_configs
 from genlab.run.sample import sample
 from genlab.run.train import assemble
 from tests.conftest import QUIET, compose_command, compose_train, fit, run_cli
+from tests.test_reliability import saved_run
 
 SMALL = ["dataset.image_size=16", "trainer.max_epochs=1"]
 
@@ -212,3 +216,120 @@ def test_a_pickle_payload_or_a_foreign_file_as_lpips_vgg_weights_is_refused(tmp_
 def test_resume_reads_trust_config_as_hydra_would():
     assert trusts_configs(["trainer.max_epochs=2", "trust_config=True"])
     assert not trusts_configs(["trust_config=false"]) and not trusts_configs(["model=vae"])
+
+
+# --- the inventory of places that read files from elsewhere (docs/reliability.md) -------------
+
+LOADERS = {"read_checkpoint", "read_run_config", "read_tensors", "download_weights"}
+RAW_READERS = {
+    "torch.load",
+    "torch.hub.load",
+    "torch.hub.load_state_dict_from_url",
+    "load_state_dict_from_url",
+    "OmegaConf.load",
+    "yaml.load",
+    "yaml.safe_load",
+    "yaml.full_load",
+    "yaml.unsafe_load",
+    "pickle.load",
+    "pickle.loads",
+    "np.load",
+    "numpy.load",
+}
+BUILDERS = {"genlab/run/train.py", "genlab/checkpoint.py"}  # `instantiate` of checked configs only
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Attribute):
+        return f"{dotted(node.value)}.{node.attr}"
+    return node.id if isinstance(node, ast.Name) else "?"
+
+
+def calls_in_genlab() -> list[tuple[str, str, str, ast.Call]]:
+    """(file, enclosing function's qualified name, called name, call) of every call in genlab."""
+    found = []
+
+    def visit(node: ast.AST, scope: list[str], relative: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = [*scope, child.name] if isinstance(child, ast.FunctionDef | ast.ClassDef) else scope
+            if isinstance(child, ast.Call):
+                found.append((relative, ".".join(scope), dotted(child.func), child))
+            visit(child, inner, relative)
+
+    for path in sorted((ROOT / "genlab").rglob("*.py")):
+        visit(ast.parse(path.read_text()), [], str(path.relative_to(ROOT)))
+    return found
+
+
+def test_files_from_elsewhere_are_read_only_through_the_loaders():
+    calls = calls_in_genlab()
+    raw = [(file, name) for file, _, name, _ in calls if name in RAW_READERS]
+    assert {file for file, _ in raw} <= {"genlab/trust.py"}, raw
+    assert {file for file, _, name, _ in calls if name.split(".")[-1] == "instantiate"} <= BUILDERS
+    for _, where, name, call in calls:
+        keywords = {k.arg: k.value for k in call.keywords}
+        if name.endswith(".fit") and "ckpt_path" in keywords:
+            assert getattr(keywords.get("weights_only"), "value", None) is True, f"{where}: fit(ckpt_path=…)"
+
+
+def test_every_place_that_reads_a_file_from_elsewhere_is_in_the_documented_inventory():
+    def reads(name: str, call: ast.Call) -> bool:
+        resumes = name.endswith(".fit") and any(k.arg == "ckpt_path" for k in call.keywords)
+        return name.split(".")[-1] in LOADERS or resumes
+
+    loading_path = ("genlab/trust.py", "genlab/checkpoint.py")
+    readers = {f"{f}:{at}" for f, at, name, call in calls_in_genlab() if f not in loading_path and reads(name, call)}
+    rows = re.findall(r"^\| `(genlab/[\w/]+\.py:[\w.]+)` \|", (ROOT / "docs" / "reliability.md").read_text(), re.M)
+    assert readers == set(rows), f"undocumented: {readers - set(rows)}; stale rows: {set(rows) - readers}"
+
+
+HIDDEN = {
+    "create": "${oc.create:{_target_: pathlib.Path.touch, _args_: [MARKER]}}",
+    "decode": "${oc.decode:'{_target_: pathlib.Path.touch, _args_: [MARKER]}'}",
+    "in a default": "${oc.env:GENLAB_NOPE,${oc.create:{_target_: pathlib.Path.touch, _args_: [MARKER]}}}",
+    "in quotes": "${oc.select:nope,'${oc.create:{_target_: pathlib.Path.touch, _args_: [MARKER]}}'}",
+    "escaped": "\\${oc.create:{_target_: pathlib.Path.touch, _args_: [MARKER]}}",
+}
+
+
+@pytest.mark.parametrize("how", sorted(HIDDEN))
+def test_a_target_hidden_in_an_interpolation_is_refused_in_a_checkpoint_and_in_a_run_directory(
+    vae_ckpt, tmp_path, marker, how
+):
+    """The hole of issue 26: such a value passed the allowlist (no `_target_` key in the file) and
+    became a built node when Hydra's instantiate resolved the config."""
+    value = HIDDEN[how].replace("MARKER", str(marker))
+    ckpt = crafted(vae_ckpt, tmp_path, ("model", "net", "widths"), value)
+    with pytest.raises(GenlabError, match=r"ckpt=.*: model\.net\.widths holds the .*trust_config=true"):
+        sample(compose_command("sample", [f"ckpt={ckpt}"]))
+    run = poisoned_run(vae_ckpt, tmp_path, lambda c: c["model"]["net"].update(widths=value))
+    with pytest.raises(GenlabError, match=r"resume=.*: model\.net\.widths (calls the resolver oc\.|holds the escaped)"):
+        resume_args(str(run), [])
+    assert not marker.exists()
+
+
+def test_a_node_that_an_allowed_resolver_hands_back_is_refused_as_it_would_be_built(vae_ckpt, tmp_path, capsys):
+    """`hydra:` is allowed in a run's config, but `${hydra:launcher}` resolves into a node with a
+    target: the check of the resolved config in `genlab train` refuses it before anything is built."""
+    run = poisoned_run(vae_ckpt, tmp_path, lambda c: c["model"].update(net="${hydra:launcher}"))
+    for made in (".lock", "train.log"):
+        (run / made).touch()
+    before = sorted(str(p) for p in run.rglob("*"))
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["train", f"resume={run}"])
+    assert stopped.value.code == 2
+    line = capsys.readouterr().err.strip()
+    assert line.startswith("genlab: error: the config in ") and "model.net._target_='hydra." in line, line
+    assert sorted(str(p) for p in run.rglob("*")) == before and (run / "train.log").read_text() == ""
+
+
+def test_resume_refuses_a_run_config_that_is_not_the_one_the_checkpoint_was_trained_under(tmp_path):
+    """The checkpoint records the SHA-256 of `.hydra/config.yaml`: a truncated or edited copy (here
+    one changed value, a harmless-looking edit) is refused; trust_config=true accepts your own edit."""
+    run = saved_run(tmp_path)
+    config = run / ".hydra" / "config.yaml"
+    config.write_text(config.read_text().replace("max_steps: 30", "max_steps: 31"))
+    with pytest.raises(GenlabError, match=r"is not the config last\.ckpt was trained under .*trust_config=true"):
+        resume_args(str(run), [])
+    assert any(arg.startswith("ckpt_path=") for arg in resume_args(str(run), ["trust_config=true"]))

@@ -22,6 +22,7 @@ from torch import Tensor, nn
 from genlab.checkpoint import read_checkpoint, rebuild_model
 from genlab.digest import file_sha256
 from genlab.errors import GenlabError
+from genlab.trust import read_tensors
 
 INCEPTION_FILE = "weights-inception-2015-12-05-6726825d.pth"
 RESIZE_MODES = ("antialias", "legacy")
@@ -59,7 +60,7 @@ def check_weights_file(path: Path, option: str, published_name: str = INCEPTION_
     other pickled object) before torch-fidelity or torchvision unpickle it without that
     restriction: a file that passes this check rebuilds nothing but the same tensors either way."""
     try:
-        torch.load(path, map_location="cpu", weights_only=True)
+        read_tensors(path)
     except Exception as exc:
         raise GenlabError(
             f"{option}={path} is not a plain weights file ({type(exc).__name__}); it may have been tampered with, "

@@ -19,6 +19,7 @@ from torch import Tensor
 
 from genlab.atomic import write_atomically
 from genlab.digest import file_sha256
+from genlab.trust import read_tensors
 
 
 def cache_key(fields: dict) -> str:
@@ -39,7 +40,7 @@ def _load_verified(path: Path) -> Tensor | None:
     reason = _why_corrupt(path)
     if reason is None:
         try:
-            return torch.load(path, map_location="cpu", weights_only=True)
+            return read_tensors(path)
         except Exception as exc:  # a checksummed file that still fails to load is corrupt too
             reason = f"it does not load ({type(exc).__name__})"
     print(f"genlab: warning: feature cache entry {path} is corrupt ({reason}); recomputing it", file=sys.stderr)

@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from genlab.errors import GenlabError
+from genlab.trust import download_weights, read_tensors
 
 VGG19_FILE = "vgg19-dcbb9e9d.pth"
 VGG19_URL = f"https://download.pytorch.org/models/{VGG19_FILE}"
@@ -107,9 +108,9 @@ class VGGContent(ContentLoss):
         if path.is_file():
             check_weights_file(path, "model.content.weights", VGG19_FILE)
             matches_published(path, VGG19_FILE, "model.content.weights", verify=True)
-            return torch.load(path, map_location="cpu", weights_only=True)
+            return read_tensors(path)
         try:
-            return torch.hub.load_state_dict_from_url(VGG19_URL, map_location="cpu", check_hash=True, weights_only=True)
+            return download_weights(VGG19_URL)
         except Exception as exc:  # URLError, HTTPError, socket errors, a partial or altered download
             raise GenlabError(
                 f"the VGG content loss needs torchvision's VGG19 weights {VGG19_FILE}, which could not be downloaded "

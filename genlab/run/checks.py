@@ -10,9 +10,10 @@ from lightning.fabric.plugins.environments import SLURMEnvironment
 from lightning.pytorch.utilities import rank_zero_warn
 from omegaconf import DictConfig
 
-from genlab.checkpoint import checkpoint_config, read_checkpoint
+from genlab.checkpoint import check_stored_config, checkpoint_config, read_checkpoint
 from genlab.errors import GenlabError
 from genlab.models.capabilities import Translates
+from genlab.trust import targets_of
 
 
 def _fmt(shape: Any) -> str:
@@ -45,16 +46,20 @@ def check_accelerator_available(trainer_cfg: DictConfig) -> None:
         )
 
 
-def check_resume_checkpoint(ckpt_path: str | None, model_target: str) -> None:
+def check_resume_checkpoint(ckpt_path: str | None, cfg: DictConfig) -> None:
+    """The checkpoint a run continues from holds the model this run builds. Its stored config is
+    only compared, never built (the run builds its own), but one that is not plain data with
+    genlab's own targets — or those this run's own config builds (a plugin named on the command
+    line, which a requeued job names again) — was made or altered elsewhere and is refused."""
     if ckpt_path is None:
         return
-    # its stored config is only compared here, never built (this run builds its own), so any
-    # target may stand in it; the file must still load under weights_only=True
     checkpoint = read_checkpoint(ckpt_path, option="ckpt_path", trust=True)
+    if cfg.get("trust_config") is not True:
+        check_stored_config(checkpoint, f"ckpt_path={ckpt_path}", targets_of(cfg))
     stored = checkpoint_config(checkpoint)["model"]["_target_"]
-    if stored != model_target:
+    if stored != cfg.model._target_:
         raise GenlabError(
-            f"ckpt_path={ckpt_path} holds a {stored} but this run builds a {model_target}; "
+            f"ckpt_path={ckpt_path} holds a {stored} but this run builds a {cfg.model._target_}; "
             "resume with the same model config (or use resume=RUN_DIR)"
         )
 

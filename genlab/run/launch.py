@@ -19,7 +19,7 @@ from hydra.errors import HydraException, MissingConfigException, OverrideParseEx
 from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
-from genlab.errors import find_user_error
+from genlab.errors import find_user_error, printable
 from genlab.run import resolvers
 from genlab.run.user_errors import EXIT_USER_ERROR, one_line
 
@@ -82,7 +82,7 @@ def run_app(app: Callable[[], Any], args: list[str]) -> int:
     try:
         app()
     except (HydraException, OmegaConfBaseException) as exc:
-        print(f"genlab: error: {describe(exc)}", file=sys.stderr)
+        print(f"genlab: error: {printable(describe(exc))}", file=sys.stderr)
         return EXIT_USER_ERROR
     except OSError as exc:
         if exc.errno not in UNWRITABLE:

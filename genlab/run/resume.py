@@ -66,6 +66,9 @@ def resume_args(run_dir: str, rest: list[str]) -> list[str]:
         read_run_config(str(config), f"resume={run_dir}")
     last, checkpoint = resume_checkpoint(root / "checkpoints", run_dir)
     if not trust:
+        from genlab.checkpoint import check_stored_config
+
+        check_stored_config(checkpoint, f"resume={run_dir}: {last.name}")  # it is compared, not built, but altered
         check_run_config_unchanged(config, checkpoint, f"resume={run_dir}", last.name)
     hold_run_lock(root, option="resume")
     return [
@@ -75,6 +78,7 @@ def resume_args(run_dir: str, rest: list[str]) -> list[str]:
         "config",
         f'hydra.run.dir="{root}"',
         f"hydra.output_subdir=.hydra/resumed-{run_stamp()}",
+        "hydra.job.name=train",  # the run's log stays train.log (Hydra would name it after the app's module)
         f'ckpt_path="{last}"',
         *rest,
     ]
@@ -117,7 +121,7 @@ def resume_checkpoint(folder: Path, run_dir: str) -> tuple[Path, dict]:
         raise GenlabError(f"resume={run_dir}: no checkpoint in {folder}; the run saved none, so start it again")
     unreadable = []
     for path in found:
-        try:  # its config is compared, not built, here; the run builds its own (checked above)
+        try:  # damaged files are passed over here; what an intact one holds is checked by the caller
             from genlab.checkpoint import read_checkpoint  # torch: only when resuming
 
             checkpoint = read_checkpoint(path, option=f"resume={run_dir}", trust=True)

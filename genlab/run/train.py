@@ -147,7 +147,7 @@ def assemble(cfg: DictConfig) -> Run:
     validate(cfg)
     check_accelerator_available(cfg.trainer)
     L.seed_everything(cfg.seed, workers=True)
-    check_resume_checkpoint(cfg.get("ckpt_path"), cfg.model._target_)
+    check_resume_checkpoint(cfg.get("ckpt_path"), cfg)
     datamodule = build(cfg.dataset)
     load_data(datamodule)
     model = build(cfg.model)

@@ -32,14 +32,15 @@ def primary_config_file() -> str | None:
 
 
 def start(cfg: DictConfig) -> float | None:
-    with leaves_nothing_if_refused(cfg.paths.output_dir, cfg.paths.output_root):
+    job_dir = HydraConfig.get().runtime.output_dir  # Hydra's, not a value the (maybe foreign) config names
+    with leaves_nothing_if_refused(job_dir, cfg.paths.output_root):
         folder = primary_config_file()
         if folder is not None and cfg.get("trust_config") is not True:
             # read before Hydra as data (`resume_args`); here the same config as it will be built.
             # Before the run log is attached: a refusal adds nothing to the run's train.log
             check_resolved(cfg, f"the config in {folder}")
     attach_run_log()
-    with leaves_nothing_if_refused(cfg.paths.output_dir, cfg.paths.output_root):
+    with leaves_nothing_if_refused(job_dir, cfg.paths.output_root):
         validate(cfg)
     from genlab.run.train import train  # torch and Lightning: only for a config that passed
 

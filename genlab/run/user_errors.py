@@ -1,11 +1,12 @@
-"""Turns a GenlabError anywhere below into one line on stderr and exit status 2."""
+"""Turns a GenlabError anywhere below into one line on stderr and exit status 2 (one line whatever
+the message quotes: characters that would break it are written as escapes)."""
 
 import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from genlab.errors import GenlabError, find_user_error
+from genlab.errors import GenlabError, find_user_error, printable
 from genlab.run.run_log import log_to_run
 
 EXIT_USER_ERROR = 2
@@ -17,7 +18,7 @@ def one_line(error: GenlabError) -> str:
     message = str(error)
     if "Original Traceback" in message:
         message = message.rstrip().splitlines()[-1].removeprefix(f"{type(error).__module__}.{type(error).__name__}: ")
-    return message
+    return printable(message)
 
 
 @contextmanager
