@@ -192,7 +192,7 @@ def check_resolved(config: Any, source: str, also: frozenset[str] = frozenset())
         resolved = OmegaConf.to_container(OmegaConf.create(_plain(config)), resolve=True)
     except GenlabError:
         raise
-    except (OmegaConfBaseException, ValueError, TypeError) as exc:
+    except (OmegaConfBaseException, ValueError, TypeError, RecursionError) as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise GenlabError(f"{source}: its config does not resolve ({detail}); {OPT_IN}") from None
     check_config(resolved, f"{source} (resolved)", CHECKPOINT, also)

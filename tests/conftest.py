@@ -1,9 +1,12 @@
 """Shared helpers: compose the shipped configs in-process, run the real CLI as a subprocess."""
 
+import contextlib
+import io
+import logging
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import lightning as L
@@ -12,6 +15,7 @@ from hydra import compose, initialize_config_module
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, open_dict
 
+from genlab import cli
 from genlab.run import resolvers
 from genlab.run.train import Run, assemble
 
@@ -88,6 +92,38 @@ def run_cli(
     return subprocess.run(
         [GENLAB, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
+
+
+@contextlib.contextmanager
+def logging_kept() -> Iterator[None]:
+    """Put back Python's logging as it was: a Hydra app run in-process configures it for its job
+    (handlers on files in the job's folder, which a refused job deletes; existing loggers disabled),
+    and later tests in the same worker would log into those."""
+    named = logging.Logger.manager.loggerDict.values()
+    loggers = [logging.getLogger(), *(v for v in named if isinstance(v, logging.Logger))]
+    saved = [(lg, list(lg.handlers), lg.level, lg.propagate, lg.disabled) for lg in loggers]
+    try:
+        yield
+    finally:
+        for lg, handlers, level, propagate, disabled in saved:
+            for handler in set(lg.handlers) - set(handlers):
+                handler.close()
+            lg.handlers, lg.level, lg.propagate, lg.disabled = handlers, level, propagate, disabled
+
+
+def cli_in_process(args: list[str]) -> tuple[int, str]:
+    """`genlab ARGS` in this process: (exit status, stderr). Any exception but SystemExit escapes,
+    which fails the test: that is a traceback a user would see."""
+    stderr, argv = io.StringIO(), list(sys.argv)
+    try:
+        with logging_kept(), contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
+            try:
+                status = cli.main(args)
+            except SystemExit as exc:
+                status = exc.code
+    finally:
+        sys.argv = argv
+    return int(status or 0), stderr.getvalue()
 
 
 def run_dirs(output_root: Path) -> list[Path]:

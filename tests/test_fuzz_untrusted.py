@@ -9,7 +9,6 @@ The cases are derandomised (the same ones on every CI run); `scripts/fuzz_untrus
 more with fresh seeds. GENLAB_FUZZ_EXAMPLES scales both.
 """
 
-import contextlib
 import io
 import os
 import sys
@@ -22,9 +21,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from omegaconf import OmegaConf
 
-from genlab import cli
 from genlab.digest import file_sha256
-from tests.conftest import QUIET, compose_train, fit
+from tests.conftest import QUIET, cli_in_process, compose_train, fit
 from tests.fuzz_untrusted import CANARY, World, canary_source, checkpoint_cases, run_config_cases, torch_bytes
 
 EXAMPLES = int(os.environ.get("GENLAB_FUZZ_EXAMPLES", "0"))
@@ -78,23 +76,8 @@ def snapshot(root: Path) -> dict[str, tuple[int, int]]:
     }
 
 
-def run_cli_in_process(args: list[str]) -> tuple[int, str]:
-    """`genlab ARGS` in this process: (exit status, stderr). Any exception but SystemExit escapes,
-    which fails the test: that is a traceback a user would see."""
-    stderr, argv = io.StringIO(), list(sys.argv)
-    try:
-        with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
-            try:
-                status = cli.main(args)
-            except SystemExit as exc:
-                status = exc.code
-    finally:
-        sys.argv = argv
-    return int(status or 0), stderr.getvalue()
-
-
 def assert_refused(world: World, args: list[str], before: dict) -> str:
-    status, stderr = run_cli_in_process(args)
+    status, stderr = cli_in_process(args)
     lines = stderr.strip().splitlines()
     assert status == 2, (args, stderr[-3000:])
     assert len(lines) == 1 and lines[0].startswith("genlab: error: "), stderr[-3000:]
@@ -186,7 +169,7 @@ def test_no_hostile_or_damaged_run_config_runs_code_or_writes(world, data):
 def test_the_world_is_live(world, tmp_path):
     """The control: genlab's own files pass (sample writes its grid), and the canary and marker work,
     so the refusals above are refusals of the payloads."""
-    status, stderr = run_cli_in_process(
+    status, stderr = cli_in_process(
         ["sample", f"ckpt={world.run / 'checkpoints' / 'last.ckpt'}", "n=4", f"out={tmp_path / 'grid.png'}"]
     )
     assert status == 0 and (tmp_path / "grid.png").is_file(), stderr

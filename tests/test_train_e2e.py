@@ -63,6 +63,10 @@ def test_default_run_leaves_config_checkpoint_events_and_pngs(workdir, tmp_path)
     assert walk.returncode == 0, walk.stderr[-2000:]
     with Image.open(elsewhere / "model_interpolation-slerp_psi0.7_n12_seed0.png") as image:
         assert image.size == (2 + 6 * 34, 2 + 2 * 34)  # 2 rows of 6 steps
+    rows = run_cli("sample", "ckpt=model.ckpt", "mode=interpolate", "steps=5", "n=12", cwd=elsewhere)
+    assert rows.returncode == 0, rows.stderr[-2000:]
+    with Image.open(elsewhere / "model_interpolation-slerp_n10_seed0.png") as image:  # whole rows: 10 of 12
+        assert image.size == (2 + 5 * 34, 2 + 2 * 34)
     bad = run_cli("sample", "ckpt=model.ckpt", "truncation=1.5", cwd=elsewhere)
     assert bad.returncode == 2 and "truncation=1.5 must be in (0, 1]" in bad.stderr
 

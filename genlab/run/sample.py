@@ -84,15 +84,18 @@ def sample(cfg: DictConfig) -> Path:
     with torch.no_grad():
         if cfg.mode in ("chain", "noising"):
             kind, images, nrow = diffusion_pictures(model, cfg, checkpoint)
+            count = len(images)
         elif isinstance(model, Samples):
             kind, images, nrow = prior_images(model, cfg)
+            count = len(images)  # walks fill whole rows: n=64 steps=10 draws 60
         elif isinstance(model, Reconstructs):
             kind, nrow = "reconstructions", cfg.nrow or math.ceil(math.sqrt(2 * cfg.n))
             x = first_examples(rebuild_datamodule(checkpoint, "validate").val_set, cfg.n)
-            images = inputs_above_outputs(x, model.reconstruct(x), nrow)
+            images, count = inputs_above_outputs(x, model.reconstruct(x), nrow), len(x)
         else:
             require(model, Samples, "a grid of samples (nor does it have Reconstructs, for reconstructions)")
-    out = Path(cfg.out) if cfg.out else derived_path(ckpt, "samples", f"{ckpt.stem}_{kind}_n{cfg.n}_seed{cfg.seed}.png")
+    name = f"{ckpt.stem}_{kind}_n{count}_seed{cfg.seed}.png"  # n: the images drawn (examples reconstructed)
+    out = Path(cfg.out) if cfg.out else derived_path(ckpt, "samples", name)
     out.parent.mkdir(parents=True, exist_ok=True)
     save_image(make_grid(images.clamp(0, 1), nrow=nrow, padding=2, pad_value=1.0), out)
     print(out)
