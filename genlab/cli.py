@@ -30,6 +30,7 @@ COMMANDS = {
     "export": ("genlab.run.export", "write a checkpoint for another library: ckpt=PATH format=diffusers out=DIR"),
     "compare": ("genlab.run.compare", "one table of runs: RUN_OR_SWEEP_DIR... [sort=val/loss] [format=markdown]"),
     "list": ("genlab.run.listing", "list config groups and their options: genlab list [group]"),
+    "download": ("genlab.run.download", "fetch a real dataset: mnist|fashion_mnist|cifar10|celeba [data_dir=DIR]"),
 }
 
 USAGE = """usage: genlab <command> [args...]

@@ -42,7 +42,7 @@ CASES = [
     ("typo-model-key", ["train", "model.latent_dimm=3"], "did you mean model.latent_dim?"),
     ("unparsable-override", ["train", "model.latent_dim=["], "cannot parse the command line"),
     ("gpu-without-gpu", ["train", "trainer=gpu"], "needs a CUDA GPU"),
-    ("mnist-offline", ["train", "dataset=mnist", "paths.data_dir=/nowhere"], "scripts/download_data.py mnist"),
+    ("mnist-offline", ["train", "dataset=mnist", "paths.data_dir=/nowhere"], "genlab download mnist data_dir="),
     ("conv-model-on-points", ["train", "model=vae", "dataset=toy2d"], "toy2d"),
     ("clip-on-a-gan", ["train", "model=dcgan", "trainer.gradient_clip_val=1"], "trainer.gradient_clip_val=1"),
     ("fid-without-evaluation", ["train", "model=dcgan", "optimized_metric=fid"], "optimized_metric=fid"),

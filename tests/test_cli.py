@@ -77,7 +77,7 @@ def test_a_sweep_runs_every_job_and_lists_each_failure(workdir, tmp_path):
 def test_offline_mnist_names_directory_and_script(workdir, tmp_path):
     out = tmp_path / "out"
     result = run_cli("train", "dataset=mnist", f"paths.data_dir={tmp_path / 'data'}", cwd=workdir, output_root=out)
-    assert_clean_error(result, f"not found under {tmp_path / 'data'}", "scripts/download_data.py mnist")
+    assert_clean_error(result, f"not found under {tmp_path / 'data'}", "genlab download mnist data_dir=")
     assert result.stderr.strip().splitlines()[-1].startswith("genlab: error: dataset 'mnist' not found")
     assert not list(workdir.iterdir())
     assert not list(out.rglob("*.ckpt"))

@@ -144,13 +144,13 @@ def test_local_raw_files_load_without_download(tmp_path, layout, gz):
     assert x.shape == (1, 28, 28) and x.dtype == torch.float32 and x.max() <= 1
 
 
-def test_missing_mnist_names_the_directory_and_the_script(tmp_path):
+def test_missing_mnist_names_the_directory_and_the_command(tmp_path):
     dm = MnistLikeDataModule(name="mnist", data_dir=str(tmp_path / "nowhere"), shape=(1, 28, 28))
     with pytest.raises(GenlabError) as err:
         dm.setup()
     message = str(err.value)
     assert str((tmp_path / "nowhere").resolve()) in message
-    assert "python scripts/download_data.py mnist" in message
+    assert f"genlab download mnist data_dir={(tmp_path / 'nowhere').resolve()}" in message
 
 
 def test_failed_download_becomes_one_clear_error(tmp_path, monkeypatch):
@@ -159,8 +159,32 @@ def test_failed_download_becomes_one_clear_error(tmp_path, monkeypatch):
 
     monkeypatch.setattr("genlab.data.mnist_like._TORCHVISION", {"mnist": offline})
     dm = MnistLikeDataModule(name="mnist", data_dir=str(tmp_path), shape=(1, 28, 28), download=True)
-    with pytest.raises(GenlabError, match=r"download failed: OSError.*scripts/download_data.py mnist"):
+    with pytest.raises(GenlabError) as err:
         dm.prepare_data()
+    message = str(err.value)  # where the files must go instead, not the failing download again
+    assert "could not be downloaded" in message and "(OSError: no network" in message
+    assert "on a machine with network and copy" in message and "data_dir=" not in message
+
+
+def test_genlab_download_names_what_it_fetches_and_fails_in_one_line_offline(tmp_path, monkeypatch, capsys):
+    from genlab import cli
+    from genlab.data import download
+
+    def offline(data_dir):
+        raise OSError("network is unreachable")
+
+    monkeypatch.setitem(download.FETCHERS, "cifar10", offline)
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["download", "cifar10", f"data_dir={tmp_path / 'data'}"])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert stopped.value.code == 2 and len(lines) == 1
+    assert lines[0].startswith("genlab: error: dataset 'cifar10' could not be downloaded into ")
+    with pytest.raises(SystemExit):
+        cli.main(["download", "imagenet"])
+    assert "NAME is one of mnist, fashion_mnist, cifar10, celeba" in capsys.readouterr().err
+    monkeypatch.setitem(download.FETCHERS, "mnist", lambda data_dir: (data_dir / "MNIST").mkdir())
+    assert cli.main(["download", "mnist", f"data_dir={tmp_path / 'm'}"]) == 0
+    assert (tmp_path / "m" / "MNIST").is_dir() and "train with dataset=mnist" in capsys.readouterr().out
 
 
 def test_image_folder_decodes_resizes_and_splits(tmp_path):

@@ -8,7 +8,7 @@ from torchvision import datasets
 from torchvision.datasets.utils import check_integrity
 
 from genlab.data.base import TensorDataModule, resize
-from genlab.data.errors import corrupt_file, missing_data
+from genlab.data.errors import corrupt_file, download_failed, missing_data
 from genlab.errors import GenlabError
 
 
@@ -33,8 +33,7 @@ class Cifar10DataModule(TensorDataModule):
                 return corrupt_file(
                     path,
                     f"its MD5 is not the published {md5}: truncated or altered",
-                    f"delete {folder} and fetch it again (python scripts/download_data.py cifar10 "
-                    f"--data-dir {self.data_dir.resolve()})",
+                    f"delete {folder} and fetch it again (genlab download cifar10 data_dir={self.data_dir.resolve()})",
                 )
         return None
 
@@ -47,9 +46,7 @@ class Cifar10DataModule(TensorDataModule):
                 raise damaged from exc
             raise missing_data("cifar10", self.data_dir, "expected cifar-10-batches-py/", self.data_dir) from exc
         except Exception as exc:  # network errors during download
-            raise missing_data(
-                "cifar10", self.data_dir, f"download failed: {type(exc).__name__}", self.data_dir
-            ) from exc
+            raise download_failed("cifar10", self.data_dir, exc) from exc
 
     def prepare_data(self) -> None:
         if self.download:

@@ -93,7 +93,7 @@ class ImageFolderDataModule(GenlabDataModule):
         bad_images: str = "error",
         **kwargs,
     ) -> None:
-        """`fetch_dir`: where scripts/download_data.py would put this dataset (None: a user folder).
+        """`fetch_dir`: where `genlab download` would put this dataset (None: a user folder).
         `partition`: a file of `<image name> <0 train|1 val|2 test>` lines (CelebA's official split)."""
         super().__init__(**kwargs)
         self.root = Path(root)

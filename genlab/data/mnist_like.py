@@ -12,7 +12,7 @@ from torch import Tensor
 from torchvision import datasets
 
 from genlab.data.base import TensorDataModule, resize
-from genlab.data.errors import missing_data
+from genlab.data.errors import download_failed, missing_data
 from genlab.data.idx import read_idx
 
 _FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
@@ -39,7 +39,7 @@ def download(name: str, data_dir: Path) -> None:
         _TORCHVISION[name](root=str(data_dir), train=True, download=True)
         _TORCHVISION[name](root=str(data_dir), train=False, download=True)
     except Exception as exc:  # torchvision raises URLError, RuntimeError, OSError, …
-        raise missing_data(name, data_dir, f"download failed: {type(exc).__name__}", data_dir) from exc
+        raise download_failed(name, data_dir, exc) from exc
 
 
 class MnistLikeDataModule(TensorDataModule):
