@@ -61,11 +61,11 @@ def test_a_sweep_runs_every_job_and_lists_each_failure(workdir, tmp_path):
     (sweep,) = (out / "multirun").iterdir()
     table = result.stdout[result.stdout.index("genlab: sweep of 3 jobs in") :].splitlines()
     assert table[0].endswith(f"{sweep}: 1 finished, 2 failed"), table
-    assert [row.split()[:3] for row in table[1:]] == [
-        ["job", "status", "returned"],
-        ["0", "failed", "-"],
-        ["1", "finished", "-"],  # 3 steps: no validation, so no val/loss to return
-        ["2", "failed", "-"],
+    assert [row.split() for row in table[1:]] == [
+        ["job", "status", "returned", "overrides"],  # each job's own: the shared tiny settings left out
+        ["0", "failed", "-", "model.latent_dim=0"],
+        ["1", "finished", "-", "model.latent_dim=2"],  # 3 steps: no validation, so no val/loss to return
+        ["2", "failed", "-", "model.latent_dim=-3"],
     ], table
     assert sorted(p.name for p in sweep.iterdir()) == [".genlab", "1-vae-digits", "multirun.yaml"], (
         "refused jobs left no folder; the job records are in .genlab/"

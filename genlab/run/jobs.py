@@ -132,7 +132,8 @@ def sweep_job() -> Iterator[Outcome]:
     The caller records the job's return value in the yielded outcome."""
     hydra = HydraConfig.get()
     job = hydra.job
-    overrides = " ".join(job.override_dirname.split(",")) if job.override_dirname else "(no overrides)"
+    # the override strings themselves: override_dirname joins them with ',' that list values contain too
+    overrides = " ".join(hydra.overrides.task) or "(no overrides)"
     # job.num, or in a resumed search the Optuna trial's number
     outcome = Outcome(trial_number(job.num), overrides)
     try:
@@ -154,15 +155,22 @@ def every_job_failed() -> bool:
     return bool(jobs) and all(o.error is not None for o in jobs)
 
 
+def varying(jobs: list[Outcome]) -> list[str]:
+    """Each job's overrides that are not the same for every job (all of them for a single job)."""
+    split = [o.overrides.split(" ") for o in jobs]
+    shared = set.intersection(*(set(words) for words in split)) if len(jobs) > 1 else set()
+    return [" ".join(w for w in words if w not in shared) or "(as the others)" for words in split]
+
+
 def jobs_table(jobs: list[Outcome]) -> str:
-    """Every job of the sweep: number, status, returned value and overrides."""
+    """Every job of the sweep: number, status, returned value and the overrides that tell it apart."""
     finished = sum(o.error is None for o in jobs)
     rows = [("job", "status", "returned", "overrides")]
-    for o in jobs:
+    for o, own in zip(jobs, varying(jobs), strict=True):
         value = "-" if o.value is None else f"{o.value:.6g}"
-        rows.append((str(o.number), "failed" if o.error else "finished", value, o.overrides))
+        rows.append((str(o.number), "failed" if o.error else "finished", value, own))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    lines = ["  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) for row in rows]
+    lines = ["  " + "  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[3]]) for row in rows]
     dirs = ", ".join(sorted({d for d, _ in SWEEP_DIRS}))
     head = f"genlab: sweep of {len(jobs)} jobs in {dirs}: {finished} finished, {len(jobs) - finished} failed"
     return "\n".join([head, *(line.rstrip() for line in lines)])
