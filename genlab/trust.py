@@ -210,9 +210,15 @@ def read_tensors(path: Any) -> Any:
 def download_weights(url: str) -> Any:
     """A published weights file from torch hub: the SHA-256 prefix in its name checked, then
     loaded as `read_tensors` does."""
+    from pathlib import Path
+
     import torch
 
-    return torch.hub.load_state_dict_from_url(url, map_location="cpu", check_hash=True, weights_only=True)
+    from genlab.hub import quiet_download
+
+    target = Path(torch.hub.get_dir()) / "checkpoints" / url.rsplit("/", 1)[-1]
+    with quiet_download(target, target.name):
+        return torch.hub.load_state_dict_from_url(url, map_location="cpu", check_hash=True, weights_only=True)
 
 
 def targets_of(config: Any) -> frozenset[str]:

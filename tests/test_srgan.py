@@ -7,11 +7,12 @@ import pytest
 import torch
 
 from genlab.errors import GenlabError
+from genlab.hub import quiet_download
 from genlab.models.adversarial.srgan import SRGAN
 from genlab.nn.srresnet import SRDiscriminator, SRResNet
 from genlab.objectives.content import VGG19_FILE, VGGContent
 from genlab.run.train import assemble
-from tests.conftest import compose_train, fit
+from tests.conftest import compose_train, fit, run_cli, run_dirs
 
 TINY_SRGAN = [
     "model=srgan",
@@ -59,6 +60,35 @@ def test_the_vgg_content_loss_offline_is_one_line_naming_the_weights_file(tmp_pa
         VGGContent().prepare()
     assert str(tmp_path / "hub" / "checkpoints" / VGG19_FILE) in str(error.value)
     assert "model/content=classifier" in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_failed_download_prints_nothing_of_torch_hubs_and_a_finished_one_says_one_line(tmp_path, monkeypatch, capsys):
+    """torch hub printed `Downloading: "https://…"` above genlab's one-line refusal offline."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+
+    def offline(url, dst, *args, **kwargs):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
+    with pytest.raises(GenlabError, match="could not be downloaded"):
+        VGGContent().prepare()
+    assert capsys.readouterr() == ("", ""), "nothing but genlab's own line, which the CLI prints"
+    target = tmp_path / "weights.pth"
+    with quiet_download(target, "weights.pth"):
+        print("torch hub's chatter")
+        target.write_bytes(bytes(2**20))
+    assert capsys.readouterr() == ("", f"genlab: downloaded weights.pth (1 MB) to {target}\n")
+
+
+@pytest.mark.slow  # a CLI start-up
+def test_a_run_refused_while_loading_its_content_weights_leaves_no_run_directory(workdir, tmp_path):
+    """The weights load when fit starts (after the pre-flight checks and the environment record):
+    that refusal, before any batch, removes the run's folder like a pre-flight one."""
+    out = tmp_path / "out"
+    args = ["model=srgan", "dataset=sr_digits", "model/content=vgg", f"model.content.weights={tmp_path / 'no.pth'}"]
+    result = run_cli("train", *args, "trainer.max_steps=1", cwd=workdir, output_root=out)
+    assert result.returncode == 2 and result.stderr.strip().splitlines()[-1].startswith("genlab: error: model.content")
+    assert "Traceback" not in result.stderr and not run_dirs(out), list(out.rglob("*"))
 
 
 def test_a_vgg_weights_file_that_is_not_the_published_one_is_refused(tmp_path):

@@ -22,6 +22,7 @@ from torch import Tensor, nn
 from genlab.checkpoint import read_checkpoint, rebuild_model
 from genlab.digest import file_sha256
 from genlab.errors import GenlabError
+from genlab.hub import quiet_download
 from genlab.trust import read_tensors
 
 INCEPTION_FILE = "weights-inception-2015-12-05-6726825d.pth"
@@ -110,12 +111,13 @@ def inception_extractor(resize: str = "antialias", weights: str | None = None, v
         opt_out = "or pass inception_verify=false to score with it anyway, named inception-unverified"
         published = matches_published(path, INCEPTION_FILE, "inception_weights", verify, opt_out)
     try:
-        net = NoTrainInceptionV3(
-            name="inception-v3-compat",
-            features_list=["2048"],
-            feature_extractor_weights_path=str(path) if path.is_file() else None,
-            antialias=resize == "antialias",
-        )
+        with quiet_download(path, INCEPTION_FILE):
+            net = NoTrainInceptionV3(
+                name="inception-v3-compat",
+                features_list=["2048"],
+                feature_extractor_weights_path=str(path) if path.is_file() else None,
+                antialias=resize == "antialias",
+            )
     except Exception as exc:  # the download: URLError, HTTPError, socket errors, partial files
         raise GenlabError(
             f"extractor=inception needs the FID Inception weights {INCEPTION_FILE}, which could not be downloaded "

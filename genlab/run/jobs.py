@@ -40,7 +40,10 @@ from genlab.errors import find_user_error
 from genlab.run.search import trial_number
 from genlab.run.user_errors import one_line
 
-HYDRA_MADE = {".hydra", "train.log", ".lock"}  # what a run directory holds before training starts
+HYDRA_MADE = {".hydra", "train.log", ".lock"}  # what a run directory holds before genlab starts
+# what genlab writes between its pre-flight checks and the first step: the environment record and
+# the logger's hyperparameters (a checkpoint, or any picture, means the run trained)
+WRITTEN_BEFORE_TRAINING = frozenset({"environment.json", "tensorboard"})
 EXIT_SWEEP_FAILED = 1
 INVOCATION = "GENLAB_SWEEP_INVOCATION"  # the launching process's id for this sweep's job records
 RECORDS = ".genlab"  # the sweep directory's folder of job records
@@ -99,13 +102,14 @@ def _remove_empty_parents(directory: Path, root: Path) -> None:
         directory = directory.parent
 
 
-def remove_job_record(output_dir: str, output_root: str) -> None:
-    """Delete what Hydra wrote for this job, and nothing that was there before it."""
+def remove_job_record(output_dir: str, output_root: str, also: frozenset[str] = frozenset()) -> None:
+    """Delete what Hydra wrote for this job (and `also`, what genlab wrote before training), and
+    nothing that was there before it."""
     run = Path(output_dir)
     subdir = HydraConfig.get().output_subdir
     if not run.is_dir():
         return
-    if subdir == ".hydra" and {p.name for p in run.iterdir()} <= HYDRA_MADE:
+    if subdir == ".hydra" and {p.name for p in run.iterdir()} <= HYDRA_MADE | also:
         shutil.rmtree(run)
         _remove_empty_parents(run.parent, Path(output_root))
     elif subdir and subdir != ".hydra":
@@ -119,6 +123,22 @@ def leaves_nothing_if_refused(output_dir: str, output_root: str) -> Iterator[Non
         yield
     except BaseException:
         remove_job_record(output_dir, output_root)
+        raise
+
+
+@contextmanager
+def leaves_nothing_if_refused_at_start(trainer: Any, output_dir: str, output_root: str) -> Iterator[None]:
+    """Wrap `fit`: a refusal from the set-up inside it (a model's or a callback's: weights that
+    cannot be found or downloaded, a classifier that does not fit the data), before the first batch
+    is drawn, removes what the job made, as a pre-flight refusal does: a fresh run's folder goes
+    when it holds only what was written before training. A refusal after that (a divergence)
+    leaves the run as it stopped."""
+    try:
+        yield
+    except BaseException as exc:
+        untouched = trainer.global_step == 0 and trainer.fit_loop.epoch_loop.batch_progress.total.ready == 0
+        if untouched and find_user_error(exc) is not None:
+            remove_job_record(output_dir, output_root, also=WRITTEN_BEFORE_TRAINING)
         raise
 
 

@@ -35,7 +35,7 @@ from genlab.run.checks import (
 )
 from genlab.run.cuda_probe import skip_nvml_without_a_gpu
 from genlab.run.environment import record_environment
-from genlab.run.jobs import leaves_nothing_if_refused
+from genlab.run.jobs import leaves_nothing_if_refused, leaves_nothing_if_refused_at_start
 from genlab.run.lock import hold_run_lock
 from genlab.run.objective import final_value, optimized_metric
 from genlab.run.quiet import silence_lightning_noise
@@ -189,8 +189,9 @@ def train(cfg: DictConfig) -> float | None:
         cfg.ckpt_path = cfg.get("ckpt_path") or requeued_checkpoint(cfg.paths.output_dir)
         run = assemble(cfg)
     record_environment(cfg)
-    # genlab read this checkpoint already (check_resume_checkpoint); Lightning reads it again
-    run.trainer.fit(run.model, datamodule=run.datamodule, ckpt_path=cfg.get("ckpt_path"), weights_only=True)
+    with leaves_nothing_if_refused_at_start(run.trainer, cfg.paths.output_dir, cfg.paths.output_root):
+        # genlab read this checkpoint already (check_resume_checkpoint); Lightning reads it again
+        run.trainer.fit(run.model, datamodule=run.datamodule, ckpt_path=cfg.get("ckpt_path"), weights_only=True)
     exit_if_stopped_by_signal(run.trainer, cfg.paths.output_dir)
     report(run.trainer, cfg.paths.output_dir)
     return final_value(run.trainer, run.metric)
