@@ -22,7 +22,7 @@ from genlab.errors import GenlabError
 from genlab.metrics import extractors
 from genlab.metrics.feature_cache import cache_key, cached_features
 from genlab.metrics.ppl import path_length
-from genlab.metrics.scores import Scores, ScoreSettings, check_sample_counts
+from genlab.metrics.scores import Scores, ScoreSettings, check_sample_counts, fit_kid_subsets
 from genlab.metrics.ssim import ssim
 from genlab.models.capabilities import DecodesLatents, Samples
 from genlab.run.evaluate import evaluate
@@ -83,6 +83,23 @@ def test_too_few_samples_are_refused_with_the_reason():
     with pytest.raises(GenlabError, match="KID subsets of 1000 from 500 samples"):
         check_sample_counts(["kid"], 600, 500, DIM, ScoreSettings())
     check_sample_counts(["fid", "kid"], 10, 10, DIM, ScoreSettings(allow_few_samples=True))
+
+
+def test_an_unset_kid_subset_size_fits_the_samples_and_says_so(capsys):
+    """The README's CycleGAN domain FID had 808 test images: KID's default subsets of 1000 were
+    refused. Unset, the size is 1000 or every sample, whichever is smaller; a chosen size stays."""
+    unset = ScoreSettings(kid_subset_size=None)
+    fitted = fit_kid_subsets(unset, ["fid", "kid"], 808, 808)
+    assert fitted.kid_subset_size == 808
+    check_sample_counts(["kid"], 808, 808, DIM, fitted)
+    assert capsys.readouterr().err == (
+        "genlab: KID subsets of 808, every sample there is (real 808, generated 808; usually 1000); "
+        "kid_subset_size= chooses\n"
+    )
+    assert fit_kid_subsets(unset, ["kid"], 5000, 2000).kid_subset_size == 1000 and capsys.readouterr().err == ""
+    chosen = fit_kid_subsets(ScoreSettings(kid_subset_size=1000), ["kid"], 808, 808)
+    with pytest.raises(GenlabError, match="KID subsets of 1000 from 808 samples"):
+        check_sample_counts(["kid"], 808, 808, DIM, chosen)
 
 
 def test_kid_and_is_come_with_their_spread(digit_images):

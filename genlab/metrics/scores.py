@@ -8,8 +8,9 @@ FID's sums and covariances in float64 and synchronises its states across DDP ran
 counts that make a score meaningless are refused before any work, with the reason.
 """
 
+import sys
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 import torch.distributed as dist
@@ -46,12 +47,31 @@ class _Features(nn.Module):
         return x
 
 
+KID_SUBSET = 1000  # KID's usual subset size (Bińkowski et al. 2018)
+
+
 @dataclass(frozen=True)
 class ScoreSettings:
-    kid_subset_size: int = 1000
+    kid_subset_size: int | None = KID_SUBSET  # None: KID_SUBSET, or all the samples when there are fewer
     kid_subsets: int = 100
     is_splits: int = 10
     allow_few_samples: bool = False  # compute FID/KID even where the counts make them unreliable
+
+
+def fit_kid_subsets(settings: ScoreSettings, names: list[str], n_real: int, n_fake: int) -> ScoreSettings:
+    """Settings whose KID subset size is a number. Left unset, it is KID_SUBSET, or every sample
+    when the data has fewer (a test split of 808 images), said in one line; a size the user chose
+    is kept, and `check_sample_counts` refuses it if the samples cannot fill it."""
+    if settings.kid_subset_size is not None:
+        return settings
+    size = min(KID_SUBSET, n_real, n_fake)
+    if "kid" in names and size < KID_SUBSET:
+        print(
+            f"genlab: KID subsets of {size}, every sample there is (real {n_real}, generated {n_fake}; usually "
+            f"{KID_SUBSET}); kid_subset_size= chooses",
+            file=sys.stderr,
+        )
+    return replace(settings, kid_subset_size=size)
 
 
 def check_sample_counts(names: list[str], n_real: int, n_fake: int, num_features: int, settings: ScoreSettings) -> None:

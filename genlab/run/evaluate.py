@@ -22,7 +22,7 @@ from genlab.metrics.evaluation import protocol_card, reference_features, score_s
 from genlab.metrics.extractors import build_extractor, check_input_shape, weights_sha256
 from genlab.metrics.ppl import path_length
 from genlab.metrics.protocol import ProtocolCard, metric_record
-from genlab.metrics.scores import PATH_LENGTHS, Scores, ScoreSettings, check_sample_counts
+from genlab.metrics.scores import PATH_LENGTHS, Scores, ScoreSettings, check_sample_counts, fit_kid_subsets
 from genlab.metrics.separability import linear_separability
 from genlab.models.base import require
 from genlab.models.capabilities import Encodes, Samples, Translates
@@ -86,6 +86,7 @@ def translation_records(names: list[str], model, datamodule, cfg: DictConfig, de
     check_input_shape(extractor, shape)
     split = split_of(datamodule, cfg.split)
     n, n_real = min(cfg.n, len(split)), min(cfg.n_real or cfg.n, len(split))
+    settings = fit_kid_subsets(settings, names, n_real, n)
     check_sample_counts(names, n_real, n, extractor.num_features, settings)
     extractor.net.to(device)
     real, from_cache = reference_features(
@@ -124,6 +125,7 @@ def sample_records(names: list[str], model, datamodule, cfg: DictConfig, device)
     )
     check_input_shape(extractor, model.data_shape)
     n_real = min(cfg.n_real or cfg.n, len(split_of(datamodule, cfg.split)))
+    settings = fit_kid_subsets(settings, names, n_real, cfg.n)
     check_sample_counts(names, n_real, cfg.n, extractor.num_features, settings)
     extractor.net.to(device)
     card = protocol_card(extractor, f"{datamodule.name}/{cfg.split}", model.data_shape, n_real, cfg.n, model, cfg.seed)
