@@ -75,10 +75,11 @@ class Dynamics2D(L.Callback):
             image = surface.cpu().view(120, 120).T
             ax.imshow(image, origin="lower", extent=(-self.extent, self.extent) * 2, cmap="coolwarm", alpha=0.8)
         ax.scatter(real[:, 0], real[:, 1], s=3, c="black", label="data")
-        ax.scatter(fake[:, 0], fake[:, 1], s=3, c="gold", label="G(z)")
+        ax.scatter(fake[:, 0], fake[:, 1], s=3, c="gold", label="G(z)" if surface is not None else "samples")
         ax.set_xlim(-self.extent, self.extent)
         ax.set_ylim(-self.extent, self.extent)
-        ax.set_title(f"{pl_module.model_name}, step {trainer.global_step} (colour: D)")
+        colour = " (colour: D)" if surface is not None else ""
+        ax.set_title(f"{pl_module.model_name}, step {trainer.global_step}{colour}")
         ax.legend(loc="upper right", fontsize=8)
         path = self.output_dir / "images" / "dynamics" / f"step_{trainer.global_step:07d}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
