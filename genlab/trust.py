@@ -190,8 +190,6 @@ def check_resolved(config: Any, source: str, also: frozenset[str] = frozenset())
     will be built: no interpolation left, every target genlab's own. Returns the resolved config."""
     try:
         resolved = OmegaConf.to_container(OmegaConf.create(_plain(config)), resolve=True)
-    except GenlabError:
-        raise
     except (OmegaConfBaseException, ValueError, TypeError, RecursionError) as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise GenlabError(f"{source}: its config does not resolve ({detail}); {OPT_IN}") from None
