@@ -114,16 +114,22 @@ def logging_kept() -> Iterator[None]:
 def cli_in_process(args: list[str]) -> tuple[int, str]:
     """`genlab ARGS` in this process: (exit status, stderr). Any exception but SystemExit escapes,
     which fails the test: that is a traceback a user would see."""
-    stderr, argv = io.StringIO(), list(sys.argv)
+    status, _, stderr = cli_output_in_process(args)
+    return status, stderr
+
+
+def cli_output_in_process(args: list[str]) -> tuple[int, str, str]:
+    """`genlab ARGS` in this process: (exit status, stdout, stderr), as `cli_in_process`."""
+    stdout, stderr, argv = io.StringIO(), io.StringIO(), list(sys.argv)
     try:
-        with logging_kept(), contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
+        with logging_kept(), contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(stdout):
             try:
                 status = cli.main(args)
             except SystemExit as exc:
                 status = exc.code
     finally:
         sys.argv = argv
-    return int(status or 0), stderr.getvalue()
+    return int(status or 0), stdout.getvalue(), stderr.getvalue()
 
 
 def run_dirs(output_root: Path) -> list[Path]:

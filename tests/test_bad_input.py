@@ -52,6 +52,7 @@ CASES = [
     ("resume-other-model", ["train", "resume={run}", "model=dcgan"], "model=dcgan cannot apply"),
     ("resume-twice", ["train", "resume={run}", "resume={run}"], "more than once"),
     ("multirun-popen-ddp", ["train", "-m", "trainer=ddp_cpu"], "ddp_spawn"),
+    ("output-dir-set-alone", ["train", "paths.output_dir=elsewhere/run"], "hydra.run.dir=elsewhere/run"),
     ("unwritable-output-root", ["train", f"paths.output_root={UNWRITABLE}"], UNWRITABLE),
     ("sample-without-ckpt", ["sample"], "ckpt"),
     ("sample-garbage", ["sample", "ckpt={garbage}"], "garbage.ckpt"),

@@ -5,6 +5,7 @@ optimal ε-predictor; then the model: it learns 8 Gaussians and digits (domain F
 exports to a diffusers pipeline that loads and samples."""
 
 import json
+import re
 
 import pytest
 import torch
@@ -175,14 +176,18 @@ def test_a_points_ddpm_refuses_to_export(tmp_path):
         export(compose_command("export", [f"ckpt={tmp_path / 'checkpoints' / 'last.ckpt'}", f"out={tmp_path / 'x'}"]))
 
 
-def test_eval_scores_with_the_chosen_sampler_and_records_it(tmp_path, classifier_ckpt):
+def test_eval_scores_with_the_chosen_sampler_and_records_it(tmp_path, classifier_ckpt, capsys):
+    """…and shows its progress with the time left (README #34 item 3: 10,000 samples of a
+    1000-step sampler printed nothing for minutes on a CPU)."""
     fit([*TINY_UNET, "trainer.max_steps=2"], tmp_path)
     ckpt = tmp_path / "checkpoints" / "last.ckpt"
     args = [f"ckpt={ckpt}", f"classifier={classifier_ckpt}", "metrics=[fid]", "n=70", "sampler=ddim", "steps=4"]
-    report = evaluate(compose_command("eval", [*args, f"cache_dir={tmp_path / 'cache'}"]))
+    report = evaluate(compose_command("eval", [*args, "batch_size=30", f"cache_dir={tmp_path / 'cache'}"]))
     assert report.name == "eval_last_ddim-4.json"
     (record,) = json.loads(report.read_text())["records"]
     assert record["protocol"]["generator"] == "ema (ddim-4)" and record["value"] > 0
+    progress = capsys.readouterr().err.split("\r")[-1]
+    assert re.search(r"genlab eval: sampling ema \(ddim-4\): 100%.* 70/70 \[\d+:\d+<00:00, .*image/s\]", progress)
 
 
 def test_the_denoising_chain_ends_in_the_samples_and_the_noising_starts_at_the_data(tmp_path):

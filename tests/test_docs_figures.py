@@ -1,9 +1,15 @@
 """The README quotes measured figures from their records, not from memory: the DCGAN scoring
 section's numbers are `scripts/reproduce_readme_scores.py`'s record, and a re-record that the
-README does not follow fails here."""
+README does not follow fails here; the option tables and the experiments' times are the configs'."""
 
 import json
+import re
+import subprocess
+import sys
+from importlib.resources import files
 from pathlib import Path
+
+from genlab.run.listing import collect
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,3 +36,29 @@ def test_the_readme_quotes_the_recorded_dcgan_scores():
     readme = (ROOT / "README.md").read_text()
     missing = [text for text in quoted(record) if text not in readme]
     assert not missing, f"README does not quote docs/figures/readme_scores.json: {missing}"
+
+
+def test_the_option_tables_are_generated_from_the_configs():
+    """README's group table and docs/options.md are `scripts/update_docs.py`'s output: a config
+    added, removed or re-described without regenerating them fails here (#34 item 10)."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "update_docs.py"), "--check"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    readme = (ROOT / "README.md").read_text()
+    for group, options in collect(files("genlab.configs")).items():
+        assert f"| `{group}` | {', '.join(f'`{o}`' for o in options)} |" in readme
+
+
+DURATION = re.compile(r"~?\d+(?:\.\d+)? ?(?:s|min|h)\b")
+
+
+def test_the_readme_times_of_experiments_are_those_the_configs_state():
+    """A run time in a README comment on `experiment=NAME` is the one `genlab list experiment` gives
+    (they once said ~10 and ~6 min for the same run)."""
+    descriptions = collect(files("genlab.configs"))["experiment"]
+    claims = re.findall(r"genlab train experiment=(\w+)[^\n#]*#([^\n]*)", (ROOT / "README.md").read_text())
+    timed = [(name, DURATION.findall(comment)) for name, comment in claims if DURATION.search(comment)]
+    assert timed, "the README states no experiment's time: this test checks nothing"
+    for name, times in timed:
+        assert all(t in descriptions[name] for t in times), (name, times, descriptions[name])

@@ -103,7 +103,7 @@ def test_genlab_translate_from_the_command_line(pix2pix_ckpt, tmp_path):
     assert len(list((tmp_path / "o").rglob("*.png"))) == 3
 
 
-def test_genlab_eval_scores_translations_against_the_target_domain(pix2pix_ckpt, classifier_ckpt, tmp_path):
+def test_genlab_eval_scores_translations_against_the_target_domain(pix2pix_ckpt, classifier_ckpt, tmp_path, capsys):
     args = [f"ckpt={pix2pix_ckpt}", f"classifier={classifier_ckpt}", "split=val", "n=100", f"out={tmp_path / 'r.json'}"]
     args.append(f"cache_dir={tmp_path / 'cache'}")
     report = json.loads(
@@ -113,5 +113,6 @@ def test_genlab_eval_scores_translations_against_the_target_domain(pix2pix_ckpt,
     assert names == ["fid[digits-classifier]", "kid[digits-classifier]"]
     protocol = report["records"][0]["protocol"]
     assert protocol["generator"] == "translate AtoB" and protocol["reference"] == "edges2digits/val targets (digits)"
+    assert "genlab eval: translating AtoB: 100%" in capsys.readouterr().err.split("\r")[-1]
     with pytest.raises(GenlabError, match=r"metrics=is: translators are scored by fid and kid"):
         evaluate(compose_command("eval", [*args, "metrics=[is]"]))

@@ -16,6 +16,7 @@ import torch
 from diffusers import DDIMScheduler, DDPMScheduler, DPMSolverMultistepScheduler
 from diffusers.schedulers.scheduling_utils import SchedulerMixin
 from torch import Tensor
+from tqdm.auto import tqdm
 
 from genlab.diffusion.schedule import NoiseSchedule
 from genlab.errors import GenlabError
@@ -66,7 +67,10 @@ class Sampler:
         x = x * scheduler.init_noise_sigma
         keep = {round(i * len(scheduler.timesteps) / (frames - 1)) for i in range(frames)} if frames > 1 else set()
         chain = [x] if 0 in keep else []
-        for index, t in enumerate(scheduler.timesteps, start=1):
+        # in a terminal, a transient bar of the steps: the first estimate of a long sample (DDPM's
+        # 1000 steps on a CPU) comes after one step, not after the whole batch
+        steps = tqdm(scheduler.timesteps, desc=f"{self.describe(schedule)} steps", leave=False, disable=None)
+        for index, t in enumerate(steps, start=1):
             timestep = torch.full((shape[0],), int(t), device=device, dtype=torch.long)
             prediction = denoise(scheduler.scale_model_input(x, t), timestep)
             x = scheduler.step(prediction, t, x, **self.step_kwargs(generator)).prev_sample

@@ -1,11 +1,13 @@
 """What `genlab eval` and the metric callback share: the reference images' features (cached on
 disk), features of generated images, and the protocol card that goes with every score."""
 
+import sys
 from collections.abc import Callable
 
 import torch
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset, Subset
+from tqdm import tqdm
 
 from genlab.metrics.extractors import Extractor
 from genlab.metrics.feature_cache import cached_features
@@ -76,16 +78,31 @@ def score_samples(
     n: int,
     batch_size: int,
     generator: torch.Generator,
+    progress: str | None = None,
 ) -> Tensor:
-    """Feed `n` generated images to the scores; returns their features (for diversity checks)."""
+    """Feed `n` generated images to the scores; returns their features (for diversity checks).
+
+    `progress` names a bar on stderr with the images done, the rate and the time left: a
+    command-line score of 10,000 diffusion samples can take hours on a CPU, and the estimate after
+    the first batch is what tells a user to pass a smaller `n` or a faster sampler."""
     done, features = 0, []
-    while done < n:
-        images = sample(min(batch_size, n - done), generator)
-        batch, logits = extractor.encode(images)  # stays on the device of the model and the scores
-        scores.update_fake(batch, logits)
-        features.append(batch)
-        done += len(images)
+    with progress_bar(n, progress) as bar:
+        while done < n:
+            images = sample(min(batch_size, n - done), generator)
+            batch, logits = extractor.encode(images)  # stays on the device of the model and the scores
+            scores.update_fake(batch, logits)
+            features.append(batch)
+            done += len(images)
+            bar.update(len(images))
     return torch.cat(features)
+
+
+def progress_bar(total: int, description: str | None) -> tqdm:
+    """Images done of `total`, their rate and the estimated time left; silent without a description
+    (the training-time metric callback, whose progress is Lightning's)."""
+    return tqdm(
+        total=total, desc=description, unit="image", file=sys.stderr, disable=description is None, mininterval=1.0
+    )
 
 
 def protocol_card(

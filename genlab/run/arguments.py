@@ -58,6 +58,16 @@ def check_launcher(args: Sequence[str]) -> None:
             )
 
 
+def check_output_dir(output_dir: str, job_dir: str) -> None:
+    """`paths.output_dir` is where Hydra put this job (`.hydra/`, the run log); set on its own, the
+    checkpoints would land in one folder and the config that resumes them in another."""
+    if Path(output_dir).expanduser().resolve() != Path(job_dir).expanduser().resolve():
+        raise GenlabError(
+            f"paths.output_dir={output_dir}: a run's folder is the one Hydra makes for it; pass "
+            f"hydra.run.dir={output_dir} instead (or paths.output_root=DIR for DIR/<model>-<dataset>/<stamp>)"
+        )
+
+
 def check_sample(cfg: Any) -> Path:
     ckpt = checkpoint_file(cfg.ckpt, "sample")
     if cfg.n < 1:

@@ -18,7 +18,7 @@ from torch.utils.data import DataLoader, Subset
 
 from genlab.checkpoint import derived_path, read_checkpoint, rebuild_datamodule, rebuild_model
 from genlab.errors import GenlabError
-from genlab.metrics.evaluation import protocol_card, reference_features, score_samples, split_of
+from genlab.metrics.evaluation import progress_bar, protocol_card, reference_features, score_samples, split_of
 from genlab.metrics.extractors import build_extractor, check_input_shape, weights_sha256
 from genlab.metrics.ppl import path_length
 from genlab.metrics.protocol import ProtocolCard, metric_record
@@ -95,8 +95,10 @@ def translation_records(names: list[str], model, datamodule, cfg: DictConfig, de
     scores = Scores(names, extractor.num_features, num_classes=0, settings=settings).to(device)
     torch.manual_seed(cfg.seed)  # KID's subsets
     scores.update_real(real.to(device))
-    for batch in DataLoader(Subset(split, range(n)), batch_size=cfg.batch_size):
-        scores.update_fake(*extractor.encode(model.translate(batch[start].to(device), cfg.direction)))
+    with progress_bar(n, f"genlab eval: translating {cfg.direction}") as bar:
+        for batch in DataLoader(Subset(split, range(n)), batch_size=cfg.batch_size):
+            scores.update_fake(*extractor.encode(model.translate(batch[start].to(device), cfg.direction)))
+            bar.update(len(batch[start]))
     side = "targets" if into == 0 else "sources"
     card = protocol_card(
         extractor, f"{datamodule.name}/{cfg.split} {side} ({domain})", shape, n_real, n, None, cfg.seed
@@ -176,7 +178,15 @@ def feature_records(names, model, extractor, real, card: ProtocolCard, settings:
     torch.manual_seed(cfg.seed)  # KID's subsets and IS's split order
     scores.update_real(real.to(device))
     generator = torch.Generator().manual_seed(cfg.seed)
-    score_samples(lambda k, g: model.sample(k, generator=g), scores, extractor, cfg.n, cfg.batch_size, generator)
+    score_samples(
+        lambda k, g: model.sample(k, generator=g),
+        scores,
+        extractor,
+        cfg.n,
+        cfg.batch_size,
+        generator,
+        progress=f"genlab eval: sampling {card.generator}",
+    )
     return scores.records(card)
 
 

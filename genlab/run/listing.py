@@ -41,6 +41,26 @@ def render(groups: dict[str, dict[str, str]]) -> str:
     return "\n\n".join(blocks)
 
 
+def markdown_names(groups: dict[str, dict[str, str]]) -> str:
+    """The README's table: each group and its options' names."""
+    rows = [f"| `{group}` | {', '.join(f'`{name}`' for name in options)} |" for group, options in groups.items()]
+    return "\n".join(["| group | options |", "|---|---|", *rows])
+
+
+def escape_markdown(text: str) -> str:
+    """A description inside a table cell: `|` would end the cell, `<network>` would be read as HTML."""
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def markdown_descriptions(groups: dict[str, dict[str, str]]) -> str:
+    """docs/options.md's body: every option with its `# desc:` line, a table per group."""
+    sections = []
+    for group, options in groups.items():
+        rows = [f"| `{group}={name}` | {escape_markdown(desc)} |" for name, desc in options.items()]
+        sections.append("\n".join([f"## `{group}`", "", "| option | what it is |", "|---|---|", *rows]))
+    return "\n\n".join(sections)
+
+
 def run(args: list[str]) -> int:
     groups = collect(files("genlab.configs"))
     if args and args[0] in ("-h", "--help"):

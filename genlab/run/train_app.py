@@ -14,7 +14,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from genlab.run import resolvers
-from genlab.run.arguments import check_launcher
+from genlab.run.arguments import check_launcher, check_output_dir
 from genlab.run.jobs import every_job_failed, leaves_nothing_if_refused, sweep_job, sweep_summary, sweeping
 from genlab.run.launch import run_app
 from genlab.run.resume import resume_args, split_resume
@@ -39,6 +39,7 @@ def start(cfg: DictConfig) -> float | None:
             # read before Hydra as data (`resume_args`); here the same config as it will be built.
             # Before the run log is attached: a refusal adds nothing to the run's train.log
             check_resolved(cfg, f"the config in {folder}")
+        check_output_dir(cfg.paths.output_dir, job_dir)
     attach_run_log()
     with leaves_nothing_if_refused(job_dir, cfg.paths.output_root):
         validate(cfg)

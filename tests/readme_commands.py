@@ -1,0 +1,158 @@
+"""The README's commands as a runnable list, for `tests/test_readme.py`.
+
+Every line of a ```bash block of README.md is a command (a trailing backslash continues it; a
+comment after two spaces is the README's promise about it: `→ FILE` names a file it writes).
+Each is either run, in README order, or listed in `SKIPPED` with the reason a CPU in CI cannot
+run it. Before running, a command is
+
+- *filled*: the README's placeholders become what earlier commands made (`fill`), and
+- *shortened* by the documented budget (`shortened`): training runs one epoch of two batches
+  (`trainer.max_epochs=1 ++trainer.limit_train_batches=2 ++trainer.limit_val_batches=2`; a resume one
+  epoch more), an Optuna search a tenth of its trials (at least 2), an evaluation 128 samples
+  (`n=128 ppl_samples=64`). Overrides appended last win in Hydra, so the README's own stay in the
+  command as written.
+"""
+
+import re
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+
+BLOCK = re.compile(r"^```bash\n(.*?)^```", re.S | re.M)
+COMMENT = re.compile(r"\s{2,}#\s?(.*)$")
+PRODUCES = re.compile(r"→\s*(\S+\.(?:png|gif|json))")
+
+NEEDS_A_GPU = "needs a CUDA GPU"
+DOWNLOADS = "downloads a real dataset (no network in CI)"
+SKIPPED = {
+    "make train": "CI's own set-up command: `make train` is `genlab train`, run below",
+    "make test": "CI's own set-up command (.ci/run runs it; this test is part of it)",
+    "pip install 'genlab[sweeps]'": "an installation: `make install` already has the extra",
+    "genlab train model=vae model/net=mlp dataset=fashion_mnist paths.data_dir=/path/to/fashion": (
+        "reads a real dataset from a folder of the user's"
+    ),
+    "genlab train model=wgan_gp dataset=celeba trainer=gpu": NEEDS_A_GPU,
+    "genlab train model=stylegan2 dataset=celeba dataset.image_size=64 trainer=gpu trainer.precision=bf16-mixed": (
+        NEEDS_A_GPU
+    ),
+    "genlab train experiment=ddpm_cifar10": NEEDS_A_GPU,
+    "genlab train trainer=ddp trainer.devices=4": NEEDS_A_GPU,
+    "genlab train model=pixelcnn dataset=cifar10 model.levels=256": DOWNLOADS,
+    "genlab download mnist data_dir=data": DOWNLOADS,
+    "genlab train dataset=mnist": DOWNLOADS,
+}
+
+TRAINING_BUDGET = ["trainer.max_epochs=1", "++trainer.limit_train_batches=2", "++trainer.limit_val_batches=2"]
+EVAL_BUDGET = ["n=128", "ppl_samples=64"]
+SEARCH_DEFAULT_TRIALS = 20
+
+
+@dataclass
+class Command:
+    line: int  # in README.md, for the failure message
+    text: str  # as the README writes it, comments removed, whitespace collapsed
+    promises: list[str] = field(default_factory=list)  # the README's comments on it
+
+    @property
+    def args(self) -> list[str]:
+        return shlex.split(self.text)
+
+    @property
+    def files(self) -> list[str]:
+        """Names of the files the README says it writes (`→ samples/…png`)."""
+        return [Path(m).name for p in self.promises for m in PRODUCES.findall(p)]
+
+
+def readme_commands(text: str) -> list[Command]:
+    commands: list[Command] = []
+    for block in BLOCK.finditer(text):
+        line = text.count("\n", 0, block.start(1)) + 1
+        pending, start = "", line
+        for number, raw in enumerate(block.group(1).splitlines(), start=line):
+            if not pending and raw.lstrip().startswith("#"):  # a comment line: the promise of the command above
+                if commands:
+                    commands[-1].promises.append(raw.lstrip("# "))
+                continue
+            start = start if pending else number
+            if raw.rstrip().endswith("\\"):
+                pending += raw.rstrip()[:-1] + " "
+                continue
+            comment = COMMENT.search(raw)
+            code = pending + (raw[: comment.start()] if comment else raw)
+            pending = ""
+            if code.strip():
+                commands.append(Command(start, " ".join(code.split()), [comment.group(1)] if comment else []))
+    return commands
+
+
+def subcommand(args: list[str]) -> str:
+    return args[1] if args[0] == "genlab" and len(args) > 1 else ""
+
+
+def value_of(args: list[str], key: str) -> str | None:
+    found = [a.partition("=")[2] for a in args if a.startswith(f"{key}=")]
+    return found[-1] if found else None
+
+
+def shortened(args: list[str]) -> list[str]:
+    """The command at the test's budget (see the module's docstring)."""
+    name = subcommand(args)
+    if name == "eval":
+        return appended(args, EVAL_BUDGET)
+    if name != "train" or {"--cfg", "--help"} & set(args):
+        return args
+    if value_of(args, "resume") is not None:
+        return appended(args, [*TRAINING_BUDGET, "trainer.max_epochs=2"])
+    if any(a.startswith("hparams_search=") for a in args):
+        trials = int(value_of(args, "hydra.sweeper.n_trials") or SEARCH_DEFAULT_TRIALS)
+        return appended(args, [*TRAINING_BUDGET, f"hydra.sweeper.n_trials={max(2, trials // 10)}"])
+    return appended(args, TRAINING_BUDGET)
+
+
+def appended(args: list[str], overrides: list[str]) -> list[str]:
+    """`overrides` after the command's last override, before a trailing flag (`--multirun`):
+    Hydra's argument parser takes no overrides after one."""
+    end = max(i for i, a in enumerate(args) if not a.startswith("-")) + 1
+    return [*args[:end], *overrides, *args[end:]]
+
+
+def newest(pattern: str, cwd: Path) -> Path:
+    """The newest match of a glob below `cwd` (run folders are named by their start time)."""
+    found = sorted(cwd.glob(pattern), key=lambda p: p.stat().st_mtime)
+    if not found:
+        raise AssertionError(f"no earlier README command made {pattern} in {cwd}")
+    return found[-1]
+
+
+@dataclass
+class Made:
+    """What earlier commands made, for the placeholders of later ones."""
+
+    cwd: Path
+    last_run: Path | None = None  # the run folder of the latest single `genlab train`
+    classifier: Path | None = None  # the README's domain classifier (`classifier=...`, `=PATH`)
+    inputs: dict[str, Path] = field(default_factory=dict)  # `input=NAME` → a file or folder made for it
+
+
+def fill(arg: str, made: Made) -> str:
+    """One argument with the README's placeholders replaced."""
+    arg = re.sub(r"(outputs/[\w.-]+)/<stamp>", lambda m: str(newest(f"{m.group(1)}/*/", made.cwd)), arg)
+    arg = re.sub(
+        r"\.\.\./([\w-]+)\.\.\./last\.ckpt",
+        lambda m: str(newest(f"outputs/{m.group(1)}*/*/checkpoints/last.ckpt", made.cwd)),
+        arg,
+    )
+    if ".../last.ckpt" in arg:
+        assert made.last_run is not None, f"{arg}: no `genlab train` ran before it"
+        arg = arg.replace(".../last.ckpt", str(made.last_run / "checkpoints" / "last.ckpt"))
+    if arg.endswith(("=...", "=PATH")):
+        assert made.classifier is not None, f"{arg}: no classifier was trained before it"
+        arg = f"{arg.partition('=')[0]}={made.classifier}"
+    key, _, value = arg.partition("=")
+    if key == "input" and value in made.inputs:
+        arg = f"input={made.inputs[value]}"
+    assert "<" not in arg and "..." not in arg, f"{arg}: a placeholder tests/readme_commands.py does not know"
+    return arg
