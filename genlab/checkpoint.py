@@ -147,9 +147,19 @@ def checkpoint_config(checkpoint: dict[str, Any]) -> dict[str, Any]:
     return checkpoint[KEY]["config"]
 
 
+def upgraded_model_config(model: dict[str, Any]) -> dict[str, Any]:
+    """A stored model config in today's shape. Translators written before their image shapes
+    became one part (`pair`, genlab.models.image_pair) stored `data_shape` and `source_shape`."""
+    if "source_shape" not in model or "pair" in model:
+        return model
+    pair = {"_target_": "genlab.models.image_pair.ImagePair", "target": model["data_shape"]}
+    rest = {key: value for key, value in model.items() if key not in ("data_shape", "source_shape")}
+    return {**rest, "pair": {**pair, "source": model["source_shape"]}}
+
+
 def rebuild_model(checkpoint: dict[str, Any]) -> torch.nn.Module:
     """The trained model, built from the config stored in the checkpoint and put in eval mode."""
-    model = instantiate(checkpoint_config(checkpoint)["model"])
+    model = instantiate(upgraded_model_config(checkpoint_config(checkpoint)["model"]))
     model.load_state_dict(checkpoint["state_dict"])
     return model.eval()
 

@@ -43,18 +43,18 @@ def needs_labels(model_cfg) -> bool:
 
 def needs_pairs(model_cfg, dataset_cfg) -> bool:
     """Translation models need a dataset with source images beside the targets."""
-    return "source_shape" in model_cfg and dataset_cfg.get("source_shape") is None
+    return "pair" in model_cfg and dataset_cfg.get("source_shape") is None
 
 
 def pairs_wanted(model_cfg, dataset_cfg) -> bool:
     """pix2pix, SRGAN and the context encoder learn from aligned pairs, which unpaired domains lack."""
     unpaired = dataset_cfg["_target_"].rsplit(".", 1)[-1].startswith("Unpaired")
-    return "source_shape" in model_cfg and not model_cfg["_target_"].endswith(".CycleGAN") and unpaired
+    return "pair" in model_cfg and not model_cfg["_target_"].endswith(".CycleGAN") and unpaired
 
 
 def wrong_geometry(model_cfg, dataset_cfg) -> bool:
     """Super-resolution needs smaller sources; the other translators sources of the targets' size."""
-    if "source_shape" not in model_cfg:
+    if "pair" not in model_cfg:
         return False
     smaller = dataset_cfg.source_shape[-1] < dataset_cfg.shape[-1]
     return smaller != model_cfg["_target_"].endswith(".SRGAN")

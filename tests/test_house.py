@@ -1,8 +1,10 @@
 """The house every family lives in: declared capabilities, exact sample counts, lazy
 regularisation, and the value `genlab train` returns to sweepers."""
 
+import ast
 import json
 import os
+from pathlib import Path
 
 import pytest
 import torch
@@ -200,3 +202,31 @@ def test_every_family_trains_in_bf16_mixed_precision_on_the_cpu_and_records_it(f
     assert start["trainer"]["precision"] == "bf16-mixed"
     state = torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
     assert state and all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point()), "no NaN"
+
+
+MOST_ARGUMENTS = 12
+
+
+def constructor_arguments(node: ast.ClassDef) -> int:
+    """What building the class takes: its `__init__`'s parameters, or a dataclass's fields."""
+    for statement in node.body:
+        if isinstance(statement, ast.FunctionDef) and statement.name == "__init__":
+            args = statement.args
+            return len(args.posonlyargs) + len(args.args) - 1 + len(args.kwonlyargs)
+    if any("dataclass" in ast.unparse(decorator) for decorator in node.decorator_list):
+        return sum(isinstance(statement, ast.AnnAssign) for statement in node.body)
+    return 0
+
+
+def test_no_constructor_takes_more_than_twelve_arguments():
+    """A constructor past twelve arguments is a set of knobs that wants to be a part (the evaluation
+    callback once took 21, the protocol's knobs among them: #33)."""
+    root = Path(genlab.__file__).parent
+    crowded = []
+    for file in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(file.read_text())):
+            if isinstance(node, ast.ClassDef):
+                count = constructor_arguments(node)
+                if count > MOST_ARGUMENTS:
+                    crowded.append(f"{file.relative_to(root)}:{node.name} takes {count}")
+    assert not crowded, crowded

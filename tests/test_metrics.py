@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import urllib.error
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,11 +16,15 @@ import scipy.linalg
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
+from hydra import compose, initialize_config_module
+from omegaconf import OmegaConf
 
+import genlab
 from genlab.data.digits import DigitsDataModule
 from genlab.digest import file_sha256
 from genlab.errors import GenlabError
 from genlab.metrics import extractors
+from genlab.metrics.evaluation import EvaluationProtocol
 from genlab.metrics.feature_cache import cache_key, cached_features
 from genlab.metrics.ppl import path_length
 from genlab.metrics.scores import Scores, ScoreSettings, check_sample_counts, fit_kid_subsets
@@ -417,3 +422,43 @@ def test_separability_of_a_vae_latent_space_on_shapes_factors(tmp_path):
     # y 0.78 (0.14), shape 0.51 (0.34), scale 0.49 (0.26), rotation 0.13 (0.15: symmetric shapes hide it)
     for factor in ("x", "y"):
         assert records[f"separability/{factor}[vae-latent]"]["value"] > 0.5, records
+
+
+def test_genlab_eval_and_the_training_callback_score_one_protocol_alike(tmp_path, classifier_ckpt):
+    """The same checkpoint under the same protocol: the callback's FID at the end of training and
+    `genlab eval`'s on last.ckpt are the same number, bit for bit (one protocol object, #33)."""
+    knobs = {"n": 100, "split": "val", "seed": 3, "batch_size": 40, "cache_dir": tmp_path / "cache"}
+    trained = [f"callbacks.metrics.{key}={value}" for key, value in knobs.items()]
+    fit(
+        [
+            *TINY_DCGAN,
+            "evaluation=domain",
+            f"callbacks.metrics.classifier={classifier_ckpt}",
+            "callbacks.metrics.metrics=[fid]",
+            *trained,
+            "trainer.max_epochs=1",
+            "+trainer.limit_train_batches=3",
+        ],
+        tmp_path,
+    )
+    (row,) = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    args = [f"ckpt={tmp_path / 'checkpoints' / 'last.ckpt'}", f"classifier={classifier_ckpt}", "metrics=[fid]"]
+    report = evaluate(compose_command("eval", [*args, *(f"{key}={value}" for key, value in knobs.items())]))
+    (record,) = json.loads(report.read_text())["records"]
+    assert record["value"] == row["value"]
+    assert record["protocol"] == row["protocol"]
+
+
+def test_a_protocol_knob_has_one_default_for_eval_and_training():
+    """Every protocol key has its default in configs/protocol/default.yaml and nowhere else, but
+    the three where training differs on purpose, declared in evaluation/domain.yaml only."""
+    protocol = EvaluationProtocol.field_names()
+    evaluation = compose_command("eval", [])
+    with initialize_config_module("genlab.configs", version_base="1.3"):
+        training = compose("train", overrides=["model=dcgan", "evaluation=domain"]).callbacks.metrics
+    differs = {key for key in protocol if OmegaConf.select(evaluation, key) != OmegaConf.select(training, key)}
+    assert differs == {"n", "kid_subset_size", "kid_subsets"}
+    configs = Path(genlab.__file__).parent / "configs"
+    for file in [configs / "eval.yaml", *(configs / "evaluation").glob("*.yaml")]:
+        keys = set(OmegaConf.load(file)) & set(protocol)
+        assert keys <= {"n", "kid_subset_size", "kid_subsets", "extractor"}, (file.name, keys)

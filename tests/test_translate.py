@@ -13,7 +13,7 @@ from genlab.checkpoint import read_checkpoint, rebuild_model
 from genlab.errors import GenlabError
 from genlab.run.evaluate import evaluate
 from genlab.run.translate import translate
-from tests.conftest import compose_command, fit, run_cli
+from tests.conftest import cli_in_process, compose_command, fit, run_cli
 
 TINY_PIX2PIX = [
     "model=pix2pix",
@@ -116,3 +116,17 @@ def test_genlab_eval_scores_translations_against_the_target_domain(pix2pix_ckpt,
     assert "genlab eval: translating AtoB: 100%" in capsys.readouterr().err.split("\r")[-1]
     with pytest.raises(GenlabError, match=r"metrics=is: translators are scored by fid and kid"):
         evaluate(compose_command("eval", [*args, "metrics=[is]"]))
+
+
+def test_a_translator_checkpoint_from_before_the_image_pair_part_still_translates(pix2pix_ckpt, tmp_path):
+    """Checkpoints written before `pair` stored `data_shape` and `source_shape` in the model's config."""
+    checkpoint = torch.load(pix2pix_ckpt, weights_only=False)
+    model = checkpoint["genlab"]["config"]["model"]
+    pair = model.pop("pair")
+    model.update(data_shape=pair["target"], source_shape=pair["source"])
+    torch.save(checkpoint, tmp_path / "old.ckpt")
+    write_images(tmp_path / "in", 2)
+    args = ["translate", f"ckpt={tmp_path / 'old.ckpt'}", f"input={tmp_path / 'in'}", f"out={tmp_path / 'out'}"]
+    status, stderr = cli_in_process(args)
+    assert status == 0, stderr
+    assert len(list((tmp_path / "out").rglob("*.png"))) == 2

@@ -23,9 +23,8 @@ from lightning.pytorch.utilities import rank_zero_warn
 from torch import Tensor
 
 from genlab.errors import GenlabError
-from genlab.metrics.evaluation import protocol_card, reference_features, score_samples, split_of
-from genlab.metrics.extractors import build_extractor, check_input_shape
-from genlab.metrics.scores import Scores, ScoreSettings, check_sample_counts
+from genlab.metrics.evaluation import EvaluationProtocol, protocol_card, score_samples, split_of
+from genlab.metrics.scores import Scores, ScoreSettings
 from genlab.models.base import require
 from genlab.models.capabilities import Samples
 from genlab.run.arguments import check_metric_names
@@ -37,47 +36,42 @@ def mean_pairwise_distance(features: Tensor, limit: int = 500) -> float:
 
 
 class SampleMetrics(L.Callback):
+    """Scores under an `EvaluationProtocol` (genlab eval's, from the same config group) plus the
+    callback's own knobs: which metrics, how often, the best-FID checkpoint, the diversity alarm."""
+
     def __init__(
         self,
         output_dir: str,
+        protocol: EvaluationProtocol,
         metrics: list[str] = ("fid",),
-        extractor: str = "domain",
-        classifier: str | None = None,
-        resize: str = "antialias",
-        inception_weights: str | None = None,
-        inception_verify: bool = True,
-        n: int = 1000,
-        n_real: int | None = None,
-        split: str = "train",
         every_n_epochs: int = 1,
-        batch_size: int = 250,
-        kid_subset_size: int = 100,
-        kid_subsets: int = 50,
-        is_splits: int = 10,
-        allow_few_samples: bool = False,
-        cache_dir: str = "~/.cache/genlab/features",
-        seed: int = 0,
         best_checkpoint: bool = True,
         diversity_alarm: float = 0.5,
         trust_config: bool = False,
     ) -> None:
         self.output_dir = Path(output_dir)
+        self.protocol = protocol
         self.names = check_metric_names(list(metrics))
         if {"ppl", "separability"} & set(self.names):
             raise GenlabError("callbacks.metrics.metrics: ppl and separability are for genlab eval, not training")
-        self.extractor_kind, self.classifier = extractor, classifier
-        self.resize, self.inception_weights, self.inception_verify = resize, inception_weights, inception_verify
-        self.n, self.n_real, self.split = n, n_real, split
-        self.every_n_epochs, self.batch_size = every_n_epochs, batch_size
-        self.settings = ScoreSettings(kid_subset_size, kid_subsets, is_splits, allow_few_samples)
-        self.cache_dir, self.seed = cache_dir, seed
+        self.every_n_epochs = every_n_epochs
         self.best_checkpoint = best_checkpoint
         self.diversity_alarm = diversity_alarm
         self.trust_config = trust_config
         self.best_fid = math.inf
         self.extractor = None
+        self.n_real = 0
+        self.settings: ScoreSettings | None = None
         self.real: Tensor | None = None
         self.real_diversity = 0.0
+
+    @classmethod
+    def from_config(cls, **config) -> "SampleMetrics":
+        """The callback from its flat config (`configs/evaluation/domain.yaml`): the protocol's keys
+        sit beside the callback's own, spelled `callbacks.metrics.<key>` as in genlab eval."""
+        protocol = EvaluationProtocol.from_config(config, spelled="callbacks.metrics.")
+        own = {key: value for key, value in config.items() if key not in EvaluationProtocol.field_names()}
+        return cls(protocol=protocol, **own)
 
     def state_dict(self) -> dict[str, float]:
         """The best FID so far travels with the checkpoint, so a resumed run keeps `best-fid.ckpt`
@@ -91,26 +85,17 @@ class SampleMetrics(L.Callback):
         """Everything that can fail (capability, extractor, counts) fails here, before the first step."""
         require(pl_module, Samples, "FID/KID/IS while training")
         datamodule = trainer.datamodule
-        self.extractor = build_extractor(
-            self.extractor_kind,
-            datamodule.name,
-            self.classifier,
-            self.resize,
-            self.inception_weights,
-            self.trust_config,
-            self.inception_verify,
-        )
-        check_input_shape(self.extractor, pl_module.data_shape)
-        self.n_real = min(self.n_real or self.n, len(split_of(datamodule, self.split)))
-        check_sample_counts(self.names, self.n_real, self.n, self.extractor.num_features, self.settings)
+        self.extractor = self.protocol.build_extractor(datamodule.name, pl_module.data_shape, self.trust_config)
+        available = len(split_of(datamodule, self.protocol.split))
+        self.n_real, self.settings = self.protocol.settle(self.names, available, self.protocol.n, self.extractor)
 
     def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         self.extractor.net.to(pl_module.device)
-        args = (trainer.datamodule, self.split, self.n_real, self.extractor, self.batch_size, pl_module.device)
+        args = (trainer.datamodule, self.n_real, self.extractor, pl_module.device)
         if trainer.is_global_zero:  # one rank fills the cache, the others then read it
-            reference_features(*args, self.cache_dir)
+            self.protocol.real_features(*args)
         trainer.strategy.barrier()
-        real, _ = reference_features(*args, self.cache_dir)
+        real, _ = self.protocol.real_features(*args)
         self.real_diversity = mean_pairwise_distance(real)
         self.real = real[trainer.global_rank :: trainer.world_size]
 
@@ -122,21 +107,22 @@ class SampleMetrics(L.Callback):
         pl_module.eval()
         scores = Scores(self.names, self.extractor.num_features, num_classes=0, settings=self.settings)
         scores.to(pl_module.device)
-        torch.manual_seed(self.seed)  # KID's subsets and IS's split order: the same on every rank
+        protocol = self.protocol
+        torch.manual_seed(protocol.seed)  # KID's subsets and IS's split order: the same on every rank
         scores.update_real(self.real.to(pl_module.device))
-        share = len(range(trainer.global_rank, self.n, trainer.world_size))
-        generator = torch.Generator().manual_seed(self.seed + trainer.global_rank)
+        share = len(range(trainer.global_rank, protocol.n, trainer.world_size))
+        generator = torch.Generator().manual_seed(protocol.seed + trainer.global_rank)
         fake = score_samples(
-            lambda k, g: pl_module.sample(k, generator=g), scores, self.extractor, share, self.batch_size, generator
+            lambda k, g: pl_module.sample(k, generator=g), scores, self.extractor, share, protocol.batch_size, generator
         )
         card = protocol_card(
             self.extractor,
-            f"{trainer.datamodule.name}/{self.split}",
+            f"{trainer.datamodule.name}/{protocol.split}",
             pl_module.data_shape,
             self.n_real,
-            self.n,
+            protocol.n,
             pl_module,
-            self.seed,
+            protocol.seed,
         )
         records = scores.records(card)
         for record in records:

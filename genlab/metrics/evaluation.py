@@ -1,21 +1,100 @@
-"""What `genlab eval` and the metric callback share: the reference images' features (cached on
-disk), features of generated images, and the protocol card that goes with every score."""
+"""What `genlab eval` and the metric callback share: the evaluation protocol (one object, from one
+config group), the reference images' features (cached on disk), features of generated images, and
+the protocol card that goes with every score."""
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any
 
 import torch
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset, Subset
 from tqdm import tqdm
 
-from genlab.metrics.extractors import Extractor
+from genlab.metrics.extractors import Extractor, build_extractor, check_input_shape
 from genlab.metrics.feature_cache import cached_features
 from genlab.metrics.protocol import ProtocolCard
-from genlab.metrics.scores import Scores
+from genlab.metrics.scores import Scores, ScoreSettings, check_sample_counts, fit_kid_subsets
 from genlab.models.capabilities import Samples
 
 _NOT_DATA = {"batch_size", "num_workers", "prepare_data_per_node", "allow_zero_length_dataloader_with_multiple_devices"}
+
+
+@dataclass(frozen=True)
+class FeatureSpace:
+    """Which features a score is computed in: a genlab classifier's (`domain`) or Inception's."""
+
+    extractor: str
+    classifier: str | None
+    resize: str
+    inception_weights: str | None
+    inception_verify: bool
+
+
+@dataclass(frozen=True)
+class EvaluationProtocol:
+    """What a score is computed from and how: the feature space, the reference images, the sample
+    counts and the statistics' settings. `genlab eval` and the training callback build it from the
+    same config group (`configs/protocol/default.yaml`, which holds every default: these fields have
+    none), so a fix to the protocol has one place to go. `spelled` is how the command at hand names
+    the keys (`callbacks.metrics.` while training), so errors name the option the user types."""
+
+    features: FeatureSpace
+    statistics: ScoreSettings
+    n: int
+    n_real: int | None
+    split: str
+    batch_size: int
+    seed: int
+    cache_dir: str
+    spelled: str = ""
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        """The protocol's keys as a config spells them: flat, the parts' fields beside its own."""
+        own = [f.name for f in fields(cls) if f.name not in ("features", "statistics", "spelled")]
+        return [*(f.name for f in fields(FeatureSpace)), *(f.name for f in fields(ScoreSettings)), *own]
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], spelled: str = "") -> "EvaluationProtocol":
+        """The protocol's keys of a config that holds others too (genlab eval's, the callback's)."""
+
+        def part(kind: type) -> dict[str, Any]:
+            return {f.name: config[f.name] for f in fields(kind)}
+
+        own = {key: config[key] for key in ("n", "n_real", "split", "batch_size", "seed", "cache_dir")}
+        return cls(FeatureSpace(**part(FeatureSpace)), ScoreSettings(**part(ScoreSettings)), **own, spelled=spelled)
+
+    def build_extractor(self, dataset: str, shape, trust: bool) -> Extractor:
+        """The feature space, checked against the images it will read (`shape`)."""
+        space = self.features
+        extractor = build_extractor(
+            space.extractor,
+            dataset,
+            space.classifier,
+            space.resize,
+            space.inception_weights,
+            trust,
+            space.inception_verify,
+            spelled=self.spelled,
+        )
+        check_input_shape(extractor, shape)
+        return extractor
+
+    def settle(self, names: list[str], available: int, n_fake: int, extractor: Extractor) -> tuple[int, ScoreSettings]:
+        """The real-image count (`n_real`, or `n`, capped at the `available` images) and the score
+        settings with KID's subset size fitted to the counts; counts that make a score meaningless
+        are refused here, before any sampling."""
+        n_real = min(self.n_real or self.n, available)
+        settings = fit_kid_subsets(self.statistics, names, n_real, n_fake, spelled=self.spelled)
+        check_sample_counts(names, n_real, n_fake, extractor.num_features, settings, spelled=self.spelled)
+        return n_real, settings
+
+    def real_features(self, datamodule, count: int, extractor: Extractor, device, side: int = 0) -> tuple[Tensor, bool]:
+        return reference_features(
+            datamodule, self.split, count, extractor, self.batch_size, device, self.cache_dir, side
+        )
 
 
 def dataset_identity(datamodule) -> dict:

@@ -94,22 +94,27 @@ def matches_published(path: Path, file_name: str, option: str, verify: bool, opt
     return False
 
 
-def inception_extractor(resize: str = "antialias", weights: str | None = None, verify: bool = True) -> Extractor:
+def inception_extractor(
+    resize: str = "antialias", weights: str | None = None, verify: bool = True, spelled: str = ""
+) -> Extractor:
     """The FID Inception-v3. `verify=False` accepts a weights file other than the published one
     (an untrained stand-in in tests and benchmarks), and then names the feature space
-    `inception-unverified`, so its numbers never pass for FIDs."""
+    `inception-unverified`, so its numbers never pass for FIDs. `spelled`: the options' prefix in
+    the command at hand (`callbacks.metrics.` while training), for the errors."""
     from torchmetrics.image.fid import NoTrainInceptionV3
 
     if resize not in RESIZE_MODES:
-        raise GenlabError(f"resize={resize!r}: use antialias (torchmetrics' default) or legacy (the original FID)")
+        raise GenlabError(
+            f"{spelled}resize={resize!r}: use antialias (torchmetrics' default) or legacy (the original FID)"
+        )
     path = inception_weights_path(weights)
     if weights and not path.is_file():
-        raise GenlabError(f"inception_weights={weights}: no such file; it should be {INCEPTION_FILE}")
+        raise GenlabError(f"{spelled}inception_weights={weights}: no such file; it should be {INCEPTION_FILE}")
     published = True
     if path.is_file():
-        check_weights_file(path, "inception_weights")
-        opt_out = "or pass inception_verify=false to score with it anyway, named inception-unverified"
-        published = matches_published(path, INCEPTION_FILE, "inception_weights", verify, opt_out)
+        check_weights_file(path, f"{spelled}inception_weights")
+        opt_out = f"or pass {spelled}inception_verify=false to score with it anyway, named inception-unverified"
+        published = matches_published(path, INCEPTION_FILE, f"{spelled}inception_weights", verify, opt_out)
     try:
         with quiet_download(path, INCEPTION_FILE):
             net = NoTrainInceptionV3(
@@ -120,8 +125,9 @@ def inception_extractor(resize: str = "antialias", weights: str | None = None, v
             )
     except Exception as exc:  # the download: URLError, HTTPError, socket errors, partial files
         raise GenlabError(
-            f"extractor=inception needs the FID Inception weights {INCEPTION_FILE}, which could not be downloaded "
-            f"({type(exc).__name__}); put the file at {path} (or pass inception_weights=PATH), or use extractor=domain"
+            f"{spelled}extractor=inception needs the FID Inception weights {INCEPTION_FILE}, which could not be "
+            f"downloaded ({type(exc).__name__}); put the file at {path} (or pass {spelled}inception_weights=PATH), "
+            f"or use {spelled}extractor=domain"
         ) from exc
     net.eval()
 
@@ -143,23 +149,28 @@ def inception_extractor(resize: str = "antialias", weights: str | None = None, v
     )
 
 
-def domain_extractor(classifier: str | None, dataset: str, trust: bool = False) -> Extractor:
+def domain_extractor(classifier: str | None, dataset: str, trust: bool = False, spelled: str = "") -> Extractor:
+    """A genlab classifier's penultimate features; `spelled` as `inception_extractor`'s."""
     from genlab.models.classifier import Classifier
 
     train_it = f"train one with `genlab train model=classifier dataset={dataset}`"
     if classifier is None:
         raise GenlabError(
-            f"extractor=domain needs classifier=PATH, a classifier checkpoint for '{dataset}'; {train_it} "
-            "and pass its checkpoints/last.ckpt"
+            f"{spelled}extractor=domain needs {spelled}classifier=PATH, a classifier checkpoint for '{dataset}'; "
+            f"{train_it} and pass its checkpoints/last.ckpt"
         )
     if not Path(classifier).expanduser().is_file():
-        raise GenlabError(f"classifier={classifier}: no such file; {train_it} and pass its checkpoints/last.ckpt")
-    model = rebuild_model(read_checkpoint(classifier, option="classifier", trust=trust))
+        raise GenlabError(
+            f"{spelled}classifier={classifier}: no such file; {train_it} and pass its checkpoints/last.ckpt"
+        )
+    model = rebuild_model(read_checkpoint(classifier, option=f"{spelled}classifier", trust=trust))
     if not isinstance(model, Classifier):
-        raise GenlabError(f"classifier={classifier} holds a '{model.model_name}' model, not a classifier; {train_it}")
+        raise GenlabError(
+            f"{spelled}classifier={classifier} holds a '{model.model_name}' model, not a classifier; {train_it}"
+        )
     if model.dataset != dataset:
         raise GenlabError(
-            f"classifier={classifier} was trained on '{model.dataset}', but the images come from '{dataset}': "
+            f"{spelled}classifier={classifier} was trained on '{model.dataset}', but the images come from '{dataset}': "
             f"scores in a foreign feature space mislead; {train_it}"
         )
 
@@ -186,12 +197,13 @@ def build_extractor(
     inception_weights: str | None,
     trust: bool = False,
     inception_verify: bool = True,
+    spelled: str = "",
 ):
     if kind == "inception":
-        return inception_extractor(resize, inception_weights, inception_verify)
+        return inception_extractor(resize, inception_weights, inception_verify, spelled)
     if kind == "domain":
-        return domain_extractor(classifier, dataset, trust)
-    raise GenlabError(f"extractor={kind!r}: use inception or domain")
+        return domain_extractor(classifier, dataset, trust, spelled)
+    raise GenlabError(f"{spelled}extractor={kind!r}: use inception or domain")
 
 
 def check_input_shape(extractor: Extractor, shape) -> None:

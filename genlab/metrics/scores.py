@@ -58,23 +58,28 @@ class ScoreSettings:
     allow_few_samples: bool = False  # compute FID/KID even where the counts make them unreliable
 
 
-def fit_kid_subsets(settings: ScoreSettings, names: list[str], n_real: int, n_fake: int) -> ScoreSettings:
+def fit_kid_subsets(
+    settings: ScoreSettings, names: list[str], n_real: int, n_fake: int, spelled: str = ""
+) -> ScoreSettings:
     """Settings whose KID subset size is a number. Left unset, it is KID_SUBSET, or every sample
     when the data has fewer (a test split of 808 images), said in one line; a size the user chose
-    is kept, and `check_sample_counts` refuses it if the samples cannot fill it."""
+    is kept, and `check_sample_counts` refuses it if the samples cannot fill it. `spelled`: the
+    prefix of the options in the command at hand (`callbacks.metrics.` while training)."""
     if settings.kid_subset_size is not None:
         return settings
     size = min(KID_SUBSET, n_real, n_fake)
     if "kid" in names and size < KID_SUBSET:
         print(
             f"genlab: KID subsets of {size}, every sample there is (real {n_real}, generated {n_fake}; usually "
-            f"{KID_SUBSET}); kid_subset_size= chooses",
+            f"{KID_SUBSET}); {spelled}kid_subset_size= chooses",
             file=sys.stderr,
         )
     return replace(settings, kid_subset_size=size)
 
 
-def check_sample_counts(names: list[str], n_real: int, n_fake: int, num_features: int, settings: ScoreSettings) -> None:
+def check_sample_counts(
+    names: list[str], n_real: int, n_fake: int, num_features: int, settings: ScoreSettings, spelled: str = ""
+) -> None:
     """Refuse FID below the feature dimension (the covariance is singular: FID is then mostly noise
     and can come out negative) and KID with subsets larger than the samples."""
     if settings.allow_few_samples:
@@ -83,12 +88,13 @@ def check_sample_counts(names: list[str], n_real: int, n_fake: int, num_features
     if "fid" in names and smallest < num_features:
         raise GenlabError(
             f"FID with {smallest} samples (real {n_real}, generated {n_fake}) in a {num_features}-d feature space: "
-            "the covariance is singular, so FID is unreliable; use n ≥ the feature dimension, or allow_few_samples=true"
+            f"the covariance is singular, so FID is unreliable; use {spelled}n ≥ the feature dimension, "
+            f"or {spelled}allow_few_samples=true"
         )
     if "kid" in names and smallest < settings.kid_subset_size:
         raise GenlabError(
             f"KID subsets of {settings.kid_subset_size} from {smallest} samples (real {n_real}, generated {n_fake}): "
-            f"set kid_subset_size ≤ {smallest} or draw more samples"
+            f"set {spelled}kid_subset_size ≤ {smallest} or draw more samples"
         )
 
 

@@ -18,11 +18,11 @@ from torch.utils.data import DataLoader, Subset
 
 from genlab.checkpoint import derived_path, read_checkpoint, rebuild_datamodule, rebuild_model
 from genlab.errors import GenlabError
-from genlab.metrics.evaluation import progress_bar, protocol_card, reference_features, score_samples, split_of
-from genlab.metrics.extractors import build_extractor, check_input_shape, weights_sha256
+from genlab.metrics.evaluation import EvaluationProtocol, progress_bar, protocol_card, score_samples, split_of
+from genlab.metrics.extractors import weights_sha256
 from genlab.metrics.ppl import path_length
 from genlab.metrics.protocol import ProtocolCard, metric_record
-from genlab.metrics.scores import PATH_LENGTHS, Scores, ScoreSettings, check_sample_counts, fit_kid_subsets
+from genlab.metrics.scores import PATH_LENGTHS, Scores, ScoreSettings
 from genlab.metrics.separability import linear_separability
 from genlab.models.base import require
 from genlab.models.capabilities import Encodes, Samples, Translates
@@ -77,31 +77,25 @@ def translation_records(names: list[str], model, datamodule, cfg: DictConfig, de
             f"direction={cfg.direction}: model '{model.model_name}' translates {', '.join(model.directions)}"
         )
     into, start = (0, 1) if cfg.direction == "AtoB" else (1, 0)
-    settings = ScoreSettings(cfg.kid_subset_size, cfg.kid_subsets, cfg.is_splits, cfg.allow_few_samples)
+    protocol = EvaluationProtocol.from_config(cfg)
     domain = datamodule.domains[into]
-    extractor = build_extractor(
-        cfg.extractor, domain, cfg.classifier, cfg.resize, cfg.inception_weights, cfg.trust_config, cfg.inception_verify
-    )
     shape = model.data_shape if into == 0 else model.source_shape
-    check_input_shape(extractor, shape)
-    split = split_of(datamodule, cfg.split)
-    n, n_real = min(cfg.n, len(split)), min(cfg.n_real or cfg.n, len(split))
-    settings = fit_kid_subsets(settings, names, n_real, n)
-    check_sample_counts(names, n_real, n, extractor.num_features, settings)
+    extractor = protocol.build_extractor(domain, shape, cfg.trust_config)
+    split = split_of(datamodule, protocol.split)
+    n = min(protocol.n, len(split))
+    n_real, settings = protocol.settle(names, len(split), n, extractor)
     extractor.net.to(device)
-    real, from_cache = reference_features(
-        datamodule, cfg.split, n_real, extractor, cfg.batch_size, device, cfg.cache_dir, side=into
-    )
+    real, from_cache = protocol.real_features(datamodule, n_real, extractor, device, side=into)
     scores = Scores(names, extractor.num_features, num_classes=0, settings=settings).to(device)
-    torch.manual_seed(cfg.seed)  # KID's subsets
+    torch.manual_seed(protocol.seed)  # KID's subsets
     scores.update_real(real.to(device))
     with progress_bar(n, f"genlab eval: translating {cfg.direction}") as bar:
-        for batch in DataLoader(Subset(split, range(n)), batch_size=cfg.batch_size):
+        for batch in DataLoader(Subset(split, range(n)), batch_size=protocol.batch_size):
             scores.update_fake(*extractor.encode(model.translate(batch[start].to(device), cfg.direction)))
             bar.update(len(batch[start]))
     side = "targets" if into == 0 else "sources"
     card = protocol_card(
-        extractor, f"{datamodule.name}/{cfg.split} {side} ({domain})", shape, n_real, n, None, cfg.seed
+        extractor, f"{datamodule.name}/{protocol.split} {side} ({domain})", shape, n_real, n, None, protocol.seed
     )
     return scores.records(replace(card, generator=f"translate {cfg.direction}")), from_cache
 
@@ -115,29 +109,18 @@ def sample_records(names: list[str], model, datamodule, cfg: DictConfig, device)
         raise GenlabError(f"model '{model.model_name}' samples points, not images, so it has no {', '.join(names)}")
     if cfg.n < 2:
         raise GenlabError(f"n={cfg.n} must be at least 2 generated images")
-    settings = ScoreSettings(cfg.kid_subset_size, cfg.kid_subsets, cfg.is_splits, cfg.allow_few_samples)
-    extractor = build_extractor(
-        cfg.extractor,
-        datamodule.name,
-        cfg.classifier,
-        cfg.resize,
-        cfg.inception_weights,
-        cfg.trust_config,
-        cfg.inception_verify,
-    )
-    check_input_shape(extractor, model.data_shape)
-    n_real = min(cfg.n_real or cfg.n, len(split_of(datamodule, cfg.split)))
-    settings = fit_kid_subsets(settings, names, n_real, cfg.n)
-    check_sample_counts(names, n_real, cfg.n, extractor.num_features, settings)
+    protocol = EvaluationProtocol.from_config(cfg)
+    extractor = protocol.build_extractor(datamodule.name, model.data_shape, cfg.trust_config)
+    n_real, settings = protocol.settle(names, len(split_of(datamodule, protocol.split)), protocol.n, extractor)
     extractor.net.to(device)
-    card = protocol_card(extractor, f"{datamodule.name}/{cfg.split}", model.data_shape, n_real, cfg.n, model, cfg.seed)
+    card = protocol_card(
+        extractor, f"{datamodule.name}/{protocol.split}", model.data_shape, n_real, protocol.n, model, protocol.seed
+    )
     records, from_cache = [], None
     feature_names = [m for m in names if m not in PATH_LENGTHS]
     if feature_names:
-        real, from_cache = reference_features(
-            datamodule, cfg.split, n_real, extractor, cfg.batch_size, device, cfg.cache_dir
-        )
-        records = feature_records(feature_names, model, extractor, real, card, settings, cfg)
+        real, from_cache = protocol.real_features(datamodule, n_real, extractor, device)
+        records = feature_records(feature_names, model, extractor, real, card, settings, protocol)
     records += [ppl_record(model, extractor, card, cfg, device, PATH_LENGTHS[m]) for m in names if m in PATH_LENGTHS]
     return records, from_cache
 
@@ -172,18 +155,20 @@ def separability_records(model, datamodule, cfg: DictConfig, device) -> list[dic
     ]
 
 
-def feature_records(names, model, extractor, real, card: ProtocolCard, settings: ScoreSettings, cfg) -> list[dict]:
+def feature_records(
+    names, model, extractor, real, card: ProtocolCard, settings: ScoreSettings, protocol: EvaluationProtocol
+) -> list[dict]:
     device = next(model.parameters()).device
     scores = Scores(names, extractor.num_features, num_classes=0, settings=settings).to(device)
-    torch.manual_seed(cfg.seed)  # KID's subsets and IS's split order
+    torch.manual_seed(protocol.seed)  # KID's subsets and IS's split order
     scores.update_real(real.to(device))
-    generator = torch.Generator().manual_seed(cfg.seed)
+    generator = torch.Generator().manual_seed(protocol.seed)
     score_samples(
         lambda k, g: model.sample(k, generator=g),
         scores,
         extractor,
-        cfg.n,
-        cfg.batch_size,
+        protocol.n,
+        protocol.batch_size,
         generator,
         progress=f"genlab eval: sampling {card.generator}",
     )

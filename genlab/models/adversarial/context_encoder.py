@@ -25,6 +25,7 @@ from genlab.models.adversarial.balance import Balance
 from genlab.models.adversarial.core import DiscriminatorPlay, TwoPlayerModule, running_as
 from genlab.models.base import OptimizerFactory
 from genlab.models.capabilities import Translates
+from genlab.models.image_pair import Geometry, ImagePair
 from genlab.objectives.regularisers import Regulariser
 
 
@@ -48,8 +49,7 @@ class ContextEncoder(TwoPlayerModule, Translates):
     def __init__(
         self,
         name: str,
-        data_shape: Sequence[int],
-        source_shape: Sequence[int] | None,
+        pair: ImagePair,
         generator: Callable[[int, int, int], nn.Module],
         discriminator: Callable[[Sequence[int]], nn.Module],
         hole: float = 0.5,
@@ -60,17 +60,8 @@ class ContextEncoder(TwoPlayerModule, Translates):
         balance: Balance | None = None,
         optimizer: OptimizerFactory | None = None,
     ) -> None:
-        if source_shape is None:
-            raise GenlabError(
-                f"model={name} inpaints and needs a paired image dataset of holed and complete images "
-                "(dataset=masked_digits, paired_folder), but this dataset declares no source_shape"
-            )
-        target, source = tuple(int(s) for s in data_shape), tuple(int(s) for s in source_shape)
-        if len(target) != 3 or target != source:
-            raise GenlabError(
-                f"a context encoder fills holes in images of the same size and channels, got source {list(source)} "
-                f"→ target {list(target)}; use dataset=masked_digits or a paired folder"
-            )
+        fits = "a paired image dataset of holed and complete images (dataset=masked_digits, paired_folder)"
+        target, source = pair.shapes(name, "inpaints", fits, Geometry.SAME_SHAPE)
         mask = Masked(hole).mask(target[1])
         rows, cols = torch.nonzero(mask, as_tuple=True)
         self.box = (slice(int(rows.min()), int(rows.max()) + 1), slice(int(cols.min()), int(cols.max()) + 1))

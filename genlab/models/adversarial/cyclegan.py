@@ -15,7 +15,7 @@ Batches are `(b, a)`: a B image and an unrelated A image (`UnpairedDigits`, unpa
 Validation logs each cycle's L1 error and each D's mean output on held-out images.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 
 import torch
 import torch.nn.functional as F
@@ -27,6 +27,7 @@ from genlab.models.adversarial.core import DiscriminatorPlay, TwoPlayerModule, r
 from genlab.models.adversarial.pool import ImagePool
 from genlab.models.base import OptimizerFactory
 from genlab.models.capabilities import Translates
+from genlab.models.image_pair import Geometry, ImagePair
 from genlab.objectives.regularisers import Regulariser
 
 TranslatorFactory = Callable[[int, int, int], nn.Module]  # (in channels, out channels, side)
@@ -41,8 +42,7 @@ class CycleGAN(TwoPlayerModule, Translates):
     def __init__(
         self,
         name: str,
-        data_shape: Sequence[int],
-        source_shape: Sequence[int] | None,
+        pair: ImagePair,
         generator: TranslatorFactory,
         discriminator: PatchFactory,
         cycle_weight: float = 10.0,
@@ -54,20 +54,14 @@ class CycleGAN(TwoPlayerModule, Translates):
         optimizer: OptimizerFactory | None = None,
         lr_schedule: Callable[[int], float] | None = None,
     ) -> None:
-        if source_shape is None:
-            raise GenlabError(
-                f"model={name} translates images and needs a paired image dataset or two image domains "
-                "(dataset=inverted_digits, unpaired_folder), but this dataset declares no source_shape"
-            )
+        fits = "a paired image dataset or two image domains (dataset=inverted_digits, unpaired_folder)"
+        b_shape, a_shape = pair.shapes(name, "translates images", fits, Geometry.SAME_SIDE)
         probes = [key for key, r in (regularisers or {}).items() if r.input_gradients]
         if probes:
             raise GenlabError(
                 f"model.regularisers.{probes[0]}: CycleGAN has two discriminators and input-gradient penalties are "
                 "wired for one; drop it (spectral norm works)"
             )
-        b_shape, a_shape = tuple(int(s) for s in data_shape), tuple(int(s) for s in source_shape)
-        if len(b_shape) != 3 or a_shape[1:] != b_shape[1:]:
-            raise GenlabError(f"CycleGAN maps images to images of the same size, got {list(a_shape)} ↔ {list(b_shape)}")
         if identity_weight and a_shape[0] != b_shape[0]:
             raise GenlabError(
                 f"model.identity_weight={identity_weight} needs domains with the same channels, got {a_shape[0]} and "

@@ -11,7 +11,7 @@ runs when it translates: `eval` (batch-norm running statistics, no dropout: dete
 the reference code's implicit choice surprises its users.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 
 import torch
 from torch import Tensor, nn
@@ -22,6 +22,7 @@ from genlab.models.adversarial.balance import Balance
 from genlab.models.adversarial.core import DiscriminatorPlay, TwoPlayerModule, running_as
 from genlab.models.base import OptimizerFactory
 from genlab.models.capabilities import Translates
+from genlab.models.image_pair import Geometry, ImagePair
 from genlab.objectives.regularisers import Regulariser
 
 TEST_MODES = ("eval", "train")
@@ -33,8 +34,7 @@ class Pix2Pix(TwoPlayerModule, Translates):
     def __init__(
         self,
         name: str,
-        data_shape: Sequence[int],
-        source_shape: Sequence[int] | None,
+        pair: ImagePair,
         generator: Callable[[int, int, int], nn.Module],
         discriminator: Callable[[int, int], nn.Module],
         l1_weight: float = 100.0,
@@ -44,19 +44,10 @@ class Pix2Pix(TwoPlayerModule, Translates):
         balance: Balance | None = None,
         optimizer: OptimizerFactory | None = None,
     ) -> None:
-        if source_shape is None:
-            raise GenlabError(
-                f"model={name} translates images and needs a paired image dataset (dataset=edges2digits, "
-                "paired_folder), but this dataset declares no source_shape"
-            )
+        fits = "a paired image dataset (dataset=edges2digits, paired_folder)"
+        target, source = pair.shapes(name, "translates images", fits, Geometry.SAME_SIDE)
         if test_mode not in TEST_MODES:
             raise GenlabError(f"model.test_mode={test_mode!r}: use eval (deterministic) or train (the paper's)")
-        target, source = tuple(int(s) for s in data_shape), tuple(int(s) for s in source_shape)
-        if len(target) != 3 or target[1:] != source[1:]:
-            raise GenlabError(
-                f"pix2pix maps images to images of the same size, got source {list(source)} → target {list(target)}; "
-                "use a paired image dataset (dataset=edges2digits, paired_folder)"
-            )
         g = generator(source[0], target[0], target[1])
         d = discriminator(source[0] + target[0], target[1])
         super().__init__(name, target, g, d, objective, regularisers, balance, None, optimizer)

@@ -27,6 +27,7 @@ from genlab.models.adversarial.balance import Balance
 from genlab.models.adversarial.core import DiscriminatorPlay, TwoPlayerModule, running_as
 from genlab.models.base import OptimizerFactory
 from genlab.models.capabilities import Translates
+from genlab.models.image_pair import Geometry, ImagePair
 from genlab.objectives.content import ContentLoss
 from genlab.objectives.regularisers import Regulariser
 
@@ -48,8 +49,7 @@ class SRGAN(TwoPlayerModule, Translates):
     def __init__(
         self,
         name: str,
-        data_shape: Sequence[int],
-        source_shape: Sequence[int] | None,
+        pair: ImagePair,
         generator: Callable[[int, int, int], nn.Module],
         discriminator: Callable[[int, int], nn.Module],
         content: ContentLoss | None = None,
@@ -60,14 +60,10 @@ class SRGAN(TwoPlayerModule, Translates):
         balance: Balance | None = None,
         optimizer: OptimizerFactory | None = None,
     ) -> None:
-        if source_shape is None:
-            raise GenlabError(
-                f"model={name} needs a paired image dataset of low- and high-resolution images "
-                "(dataset=sr_digits, paired_folder), but this dataset declares no source_shape"
-            )
+        fits = "a paired image dataset of low- and high-resolution images (dataset=sr_digits, paired_folder)"
+        high, low = pair.shapes(name, "super-resolves images", fits, Geometry.ANY)
         if pretrain_steps < 0:
             raise GenlabError(f"model.pretrain_steps={pretrain_steps} must be ≥ 0 (generator steps of MSE alone)")
-        high, low = tuple(int(s) for s in data_shape), tuple(int(s) for s in source_shape)
         scale = scale_factor(low, high)
         g, d = generator(low[0], high[0], scale), discriminator(high[0], high[1])
         super().__init__(name, high, g, d, objective, regularisers, balance, None, optimizer)
