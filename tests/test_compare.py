@@ -3,10 +3,12 @@ a metric, in text/Markdown/CSV; their curves in one PNG; clear one-line refusals
 
 import csv
 import io
+import re
 
 import pytest
 from PIL import Image
 
+from genlab.run.compare import duration
 from tests.conftest import run_cli
 
 
@@ -24,13 +26,18 @@ def test_a_sweep_becomes_one_table_sorted_by_a_metric(sweep, tmp_path):
     result = run_cli("compare", str(sweep), "sort=val/loss", "format=csv", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     header, *rows = list(csv.reader(io.StringIO(result.stdout)))
-    assert header[:5] == ["run", "model.latent_dim", "status", "steps", "minutes"], "only the override that differs"
+    assert header[:5] == ["run", "model.latent_dim", "status", "steps", "time"], "only the override that differs"
     assert "val/loss (final/best)" in header and len(rows) == 2
     assert {row[1] for row in rows} == {"2", "8"} and {row[2] for row in rows} == {"finished"}
     column = header.index("val/loss (final/best)")
     finals = [float(row[column].split(" / ")[0]) for row in rows]
     assert finals == sorted(finals), "lowest val/loss first"
     assert rows[0][3] == "30"
+    assert all(re.fullmatch(r"\d+\.\d s", row[4]) for row in rows), "a run of seconds in seconds, not 0.0 minutes"
+
+
+def test_durations_take_the_unit_that_fits():
+    assert [duration(s) for s in (4.24, 59.9, 61, 3599, 5400)] == ["4.2 s", "59.9 s", "1.0 min", "60.0 min", "1.5 h"]
 
 
 def test_markdown_and_text_hold_the_same_rows(sweep, tmp_path):

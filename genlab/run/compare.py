@@ -103,6 +103,15 @@ def varying_overrides(rows: list[RunRow]) -> list[str]:
     return sorted({k for r in rows for k in r.overrides if len({row.overrides.get(k) for row in rows}) > 1})
 
 
+def duration(seconds: float) -> str:
+    """In the unit that fits: a run of a few seconds is `4.2 s`, not `0.1` minutes."""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
 def table(rows: list[RunRow], sort: str | None) -> tuple[list[str], list[list[str]]]:
     varying = varying_overrides(rows)
     metrics = sorted({tag for r in rows for tag in r.final})
@@ -112,13 +121,13 @@ def table(rows: list[RunRow], sort: str | None) -> tuple[list[str], list[list[st
         missing = [r for r in rows if sort not in r.final]
         ranked = sorted((r for r in rows if sort in r.final), key=lambda r: r.final[sort])
         rows = (ranked if lower_is_better(sort) else ranked[::-1]) + missing
-    header = ["run", *varying, "status", "steps", "minutes"] + [f"{m} (final/best)" for m in metrics]
+    header = ["run", *varying, "status", "steps", "time"] + [f"{m} (final/best)" for m in metrics]
     body = []
     for r in rows:
-        minutes = "" if r.seconds is None else f"{r.seconds / 60:.1f}"
+        took = "" if r.seconds is None else duration(r.seconds)
         scores = [f"{r.final[m]:.4g} / {r.best[m]:.4g}" if m in r.final else "" for m in metrics]
         name = f"{r.path.parent.name}/{r.path.name}"  # <model>-<dataset>/<stamp>, or <sweep stamp>/<n>-<model>-…
-        body.append([name, *(r.overrides.get(k, "") for k in varying), r.status, str(r.step or ""), minutes, *scores])
+        body.append([name, *(r.overrides.get(k, "") for k in varying), r.status, str(r.step or ""), took, *scores])
     return header, body
 
 
