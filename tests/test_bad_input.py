@@ -51,6 +51,12 @@ CASES = [
     ("resume-not-a-run", ["train", "resume=/nowhere"], "resume=/nowhere"),
     ("resume-other-model", ["train", "resume={run}", "model=dcgan"], "model=dcgan cannot apply"),
     ("resume-twice", ["train", "resume={run}", "resume={run}"], "more than once"),
+    ("search-without-classifier", ["train", "-m", "hparams_search=dcgan_digits"], "callbacks.metrics.classifier=PATH"),
+    (
+        "sweep-missing-classifier",
+        ["train", "-m", "model=dcgan", "evaluation=domain", "callbacks.metrics.classifier=/nowhere.ckpt", "seed=1,2"],
+        "callbacks.metrics.classifier=/nowhere.ckpt: no such file",
+    ),
     ("multirun-popen-ddp", ["train", "-m", "trainer=ddp_cpu"], "ddp_spawn"),
     ("output-dir-set-alone", ["train", "paths.output_dir=elsewhere/run"], "hydra.run.dir=elsewhere/run"),
     ("unwritable-output-root", ["train", f"paths.output_root={UNWRITABLE}"], UNWRITABLE),
