@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from genlab.data.sampler import EpochShuffleSampler, ResumingBatchSampler
+from genlab.run.resume import RunAlreadyCompleteError, refuse_complete_run
 from genlab.run.train import assemble
 from tests.conftest import QUIET, compose_train, fit
 from tests.e2e import load
@@ -141,3 +142,37 @@ def test_a_resumed_epoch_skips_exactly_the_consumed_batches():
     resumed = ResumingBatchSampler(sampler, 3, drop_last=True, skip=2)
     assert list(resumed) == whole[2:]
     assert list(resumed) == whole, "the skip applies to the first pass only"
+
+
+def progress(ready: int, completed: int) -> dict:
+    return {"ready": ready, "completed": completed, "started": ready, "processed": ready}
+
+
+def saved(step: int, epochs_before: int, batch: int, of: int) -> dict:
+    """A checkpoint's loop state as Lightning writes it: `epochs_before` epochs processed, then
+    `batch` of the current epoch's `of` batches done."""
+    batches = {"current": progress(batch, batch), "is_last_batch": batch == of}
+    epochs = {"ready": epochs_before + 1, "started": epochs_before + 1, "processed": epochs_before}
+    loops = {"epoch_progress": {"current": epochs | {"completed": epochs_before}}, "epoch_loop.batch_progress": batches}
+    return {"global_step": step, "loops": {"fit_loop": loops}}
+
+
+@pytest.mark.parametrize(
+    ("checkpoint", "rest", "complete"),
+    [
+        (saved(6, 1, 3, 3), [], True),  # the 2nd epoch's last batch: 2 of max_epochs=2
+        (saved(6, 1, 3, 3), ["trainer.max_epochs=3"], False),
+        (saved(5, 1, 2, 3), [], False),  # stopped by a signal inside the last epoch
+        (saved(4, 1, 1, 3), ["trainer.max_steps=4"], True),
+        (saved(4, 1, 1, 3), ["trainer.max_steps=4", "++trainer.max_steps=9"], False),
+        (saved(6, 1, 3, 3), ["trainer=gpu"], False),  # another preset's limits are unknown here
+    ],
+)
+def test_a_run_is_complete_when_lightning_would_train_nothing(tmp_path, checkpoint, rest, complete):
+    config = tmp_path / "config.yaml"
+    config.write_text("trainer:\n  max_epochs: 2\n  max_steps: -1\n")
+    if complete:
+        with pytest.raises(RunAlreadyCompleteError, match="the run is complete"):
+            refuse_complete_run("RUN", config, checkpoint, rest)
+    else:
+        refuse_complete_run("RUN", config, checkpoint, rest)

@@ -10,6 +10,7 @@ from PIL import Image
 
 from tests.conftest import GENLAB, SMALL_STYLEGAN, run_cli, run_dirs
 from tests.e2e import load, scalar_steps, tensorboard_tags
+from tests.test_bad_input import snapshot
 from tests.test_data import fake_celeba
 
 pytestmark = pytest.mark.slow
@@ -168,3 +169,13 @@ def test_resume_equals_uninterrupted_training(workdir, tmp_path):
     steps_a, steps_b = scalar_steps(run_a, "train/loss_step"), scalar_steps(run_b, "train/loss_step")
     assert sorted(steps_b) == sorted(set(steps_b)) == sorted(steps_a), "one continuous log, no repeats"
     assert len(list((run_b / ".hydra").glob("resumed-*"))) == 1
+
+    before = snapshot(run_b)
+    again = run_cli("train", f"resume={run_b}", cwd=workdir, output_root=out / "b")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert again.stderr.strip().splitlines() == [
+        f"genlab: resume={run_b}: the run is complete at step {4 * (1617 // 64)} (4 epochs done; its "
+        "trainer.max_epochs is 2), so there is nothing to train; to train on, pass a larger limit: genlab train "
+        f"resume={run_b} trainer.max_epochs=8"
+    ]
+    assert snapshot(run_b) == before, "resuming a complete run changes none of its files"

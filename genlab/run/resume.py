@@ -16,6 +16,8 @@ import os
 import sys
 from pathlib import Path
 
+from omegaconf import OmegaConf
+
 from genlab.errors import GenlabError
 from genlab.run.lock import hold_run_lock
 from genlab.run.resolvers import run_stamp
@@ -71,6 +73,7 @@ def resume_args(run_dir: str, rest: list[str]) -> list[str]:
         check_stored_config(checkpoint, f"resume={run_dir}: {last.name}")  # it is compared, not built, but altered
         check_run_config_unchanged(config, checkpoint, f"resume={run_dir}", last.name)
     hold_run_lock(root, option="resume")
+    refuse_complete_run(run_dir, config, checkpoint, rest)
     return [
         "--config-path",
         str(config.parent),
@@ -82,6 +85,45 @@ def resume_args(run_dir: str, rest: list[str]) -> list[str]:
         f'ckpt_path="{last}"',
         *rest,
     ]
+
+
+class RunAlreadyCompleteError(Exception):
+    """Resuming a run that already reached its end: said in one line, exit 0, nothing written."""
+
+
+def trainer_limit(config: Path, rest: list[str], key: str) -> int | None:
+    """`trainer.<key>` as the resumed run would have it: the command line's, else the run's saved
+    one; None when it is not a plain number here (an interpolation, another trainer preset)."""
+    given = [a.split("=", 1)[1] for a in rest if a.split("=", 1)[0].lstrip("+") == f"trainer.{key}"]
+    value = given[-1] if given else OmegaConf.load(config).get("trainer", {}).get(key)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def refuse_complete_run(run_dir: str, config: Path, checkpoint: dict, rest: list[str]) -> None:
+    """Whether the checkpoint already reached the run's limits, by the rule Lightning resumes by: a
+    save after an epoch's last batch counts that epoch as done (its loop state still says
+    processed = the epochs before it), and `global_step` counts what `max_steps` limits."""
+    if any(a.split("=", 1)[0].lstrip("+") == "trainer" for a in rest):
+        return  # another trainer preset: its limits are not known before Hydra composes it
+    loops = checkpoint.get("loops", {}).get("fit_loop", {})
+    batches = loops.get("epoch_loop.batch_progress", {})
+    epoch_ended = batches.get("is_last_batch") and batches["current"]["completed"] == batches["current"]["ready"]
+    epochs = loops.get("epoch_progress", {}).get("current", {}).get("processed", 0) + bool(epoch_ended)
+    step = int(checkpoint.get("global_step", 0))
+    max_epochs, max_steps = trainer_limit(config, rest, "max_epochs"), trainer_limit(config, rest, "max_steps")
+    if max_steps is not None and 0 <= max_steps <= step:
+        reached, option = f"its trainer.max_steps is {max_steps}", f"trainer.max_steps={2 * max(step, 1)}"
+    elif max_epochs is not None and 0 <= max_epochs <= epochs:
+        reached, option = f"its trainer.max_epochs is {max_epochs}", f"trainer.max_epochs={2 * max(epochs, 1)}"
+    else:
+        return
+    raise RunAlreadyCompleteError(
+        f"genlab: resume={run_dir}: the run is complete at step {step} ({epochs} epochs done; {reached}), so there "
+        f"is nothing to train; to train on, pass a larger limit: genlab train resume={run_dir} {option}"
+    )
 
 
 def check_run_config_unchanged(config: Path, checkpoint: dict, source: str, name: str) -> None:

@@ -17,7 +17,7 @@ from genlab.run import resolvers
 from genlab.run.arguments import check_launcher, check_output_dir
 from genlab.run.jobs import every_job_failed, leaves_nothing_if_refused, sweep_job, sweep_summary, sweeping
 from genlab.run.launch import run_app
-from genlab.run.resume import resume_args, split_resume
+from genlab.run.resume import RunAlreadyCompleteError, resume_args, split_resume
 from genlab.run.run_log import attach_run_log
 from genlab.run.schema import validate
 from genlab.run.user_errors import exit_on_user_error
@@ -59,10 +59,14 @@ def hydra_main(cfg: DictConfig) -> float | None:
 
 
 def run(args: list[str]) -> int:
-    with exit_on_user_error():
-        check_launcher(args)
-        resume, rest = split_resume(args)
-        hydra_args = resume_args(resume, rest) if resume else rest
+    try:
+        with exit_on_user_error():
+            check_launcher(args)
+            resume, rest = split_resume(args)
+            hydra_args = resume_args(resume, rest) if resume else rest
+    except RunAlreadyCompleteError as complete:
+        print(complete, file=sys.stderr)
+        return 0
     resolvers.register()
     try:
         status = run_app(hydra_main, hydra_args)
