@@ -2,8 +2,13 @@
 of `train.log`: Lightning's cloud-logger advertisement printed on every run, a deprecation inside
 Lightning's own code (`LeafSpec`, raised by its pytree helper on recent torch), and torch's
 "No CUDA runtime is found" that `compile=true` prints on every CPU-only machine (the CUDA build
-looking for a toolkit it does not need there). Only these exact messages are dropped; every
-other line and warning passes as before. genlab's own alarms (warnings whose text starts with
+looking for a toolkit it does not need there). Two of Lightning's warnings on short and small runs
+go too: "ModelCheckpoint(monitor=…) could not find the monitored key" (a run stopped by
+`trainer.max_steps` before its first validation; genlab's end-of-run summary says in its own
+words which monitored checkpoint was never written, and why) and "The number of training batches
+(3) is smaller than the logging interval" (a small folder: the epoch's numbers are logged
+anyway, and the step's at every tenth step across epochs). Only these exact messages are
+dropped; every other line and warning passes as before. genlab's own alarms (warnings whose text starts with
 "genlab:") print as that one line, without Python's file:line prefix and source-line echo.
 """
 
@@ -16,6 +21,10 @@ DROPPED = {
     "torch.utils.cpp_extension": ("No CUDA runtime is found",),
 }
 LIBRARY_DEPRECATIONS = (r"`isinstance\(treespec, LeafSpec\)` is deprecated",)
+SHORT_RUN_NOTICES = (
+    r"`ModelCheckpoint\(monitor=.*\)` could not find the monitored key",
+    r"The number of training batches \(\d+\) is smaller than the logging interval",
+)
 
 
 class DropNoise(logging.Filter):
@@ -46,6 +55,6 @@ def silence_lightning_noise() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, DropNoise) for f in logger.filters):
             logger.addFilter(DropNoise(starts))
-    for message in LIBRARY_DEPRECATIONS:
+    for message in (*LIBRARY_DEPRECATIONS, *SHORT_RUN_NOTICES):
         warnings.filterwarnings("ignore", message=message)
     warnings.formatwarning = format_warning

@@ -76,9 +76,13 @@ def report(trainer: L.Trainer, output_dir: str) -> None:
     if finals:
         lines.append("  final        " + ", ".join(f"{key} {value:.4g}" for key, value in finals.items()))
     for callback in trainer.checkpoint_callbacks:
-        if isinstance(callback, ModelCheckpoint) and callback.monitor and callback.best_model_score is not None:
+        if not isinstance(callback, ModelCheckpoint) or not callback.monitor:
+            continue
+        if callback.best_model_score is not None:
             score = float(callback.best_model_score)
             lines.append(f"  best         {callback.monitor} {score:.4g}: {callback.best_model_path}")
+        else:  # Lightning's own warning about it is dropped (genlab.run.quiet)
+            lines.append(f"  best         none: {callback.monitor} was never logged (no validation before the stop)")
     run = Path(output_dir)
     folders = {"checkpoints": "checkpoints/", "images": "images/", "tensorboard": "tensorboard/"}
     for name, folder in folders.items():
