@@ -10,6 +10,7 @@ from pathlib import Path
 import lightning as L
 import pytest
 import torch
+from omegaconf import OmegaConf
 
 from genlab.data.sampler import EpochShuffleSampler, ResumingBatchSampler
 from genlab.run.resume import RunAlreadyCompleteError, refuse_complete_run
@@ -166,13 +167,13 @@ def saved(step: int, epochs_before: int, batch: int, of: int) -> dict:
         (saved(4, 1, 1, 3), ["trainer.max_steps=4"], True),
         (saved(4, 1, 1, 3), ["trainer.max_steps=4", "++trainer.max_steps=9"], False),
         (saved(6, 1, 3, 3), ["trainer=gpu"], False),  # another preset's limits are unknown here
+        (saved(6, 1, 3, 3), ["trainer.max_epochs=${oc.env:EPOCHS,9}"], False),  # not read, not resolved
     ],
 )
-def test_a_run_is_complete_when_lightning_would_train_nothing(tmp_path, checkpoint, rest, complete):
-    config = tmp_path / "config.yaml"
-    config.write_text("trainer:\n  max_epochs: 2\n  max_steps: -1\n")
+def test_a_run_is_complete_when_lightning_would_train_nothing(checkpoint, rest, complete):
+    saved = OmegaConf.create({"trainer": {"max_epochs": 2, "max_steps": -1}})
     if complete:
         with pytest.raises(RunAlreadyCompleteError, match="the run is complete"):
-            refuse_complete_run("RUN", config, checkpoint, rest)
+            refuse_complete_run("RUN", saved, checkpoint, rest)
     else:
-        refuse_complete_run("RUN", config, checkpoint, rest)
+        refuse_complete_run("RUN", saved, checkpoint, rest)

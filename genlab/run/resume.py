@@ -16,7 +16,7 @@ import os
 import sys
 from pathlib import Path
 
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 from genlab.errors import GenlabError
 from genlab.run.lock import hold_run_lock
@@ -64,8 +64,7 @@ def resume_args(run_dir: str, rest: list[str]) -> list[str]:
     if not config.is_file():
         raise GenlabError(f"resume={run_dir}: {config} not found; pass a run directory written by `genlab train`")
     trust = trusts_configs(rest)
-    if not trust:
-        read_run_config(str(config), f"resume={run_dir}")
+    saved = None if trust else read_run_config(str(config), f"resume={run_dir}")
     last, checkpoint = resume_checkpoint(root / "checkpoints", run_dir)
     if not trust:
         from genlab.checkpoint import check_stored_config
@@ -73,7 +72,7 @@ def resume_args(run_dir: str, rest: list[str]) -> list[str]:
         check_stored_config(checkpoint, f"resume={run_dir}: {last.name}")  # it is compared, not built, but altered
         check_run_config_unchanged(config, checkpoint, f"resume={run_dir}", last.name)
     hold_run_lock(root, option="resume")
-    refuse_complete_run(run_dir, config, checkpoint, rest)
+    refuse_complete_run(run_dir, saved, checkpoint, rest)
     return [
         "--config-path",
         str(config.parent),
@@ -91,18 +90,20 @@ class RunAlreadyCompleteError(Exception):
     """Resuming a run that already reached its end: said in one line, exit 0, nothing written."""
 
 
-def trainer_limit(config: Path, rest: list[str], key: str) -> int | None:
+def trainer_limit(saved: DictConfig | None, rest: list[str], key: str) -> int | None:
     """`trainer.<key>` as the resumed run would have it: the command line's, else the run's saved
-    one; None when it is not a plain number here (an interpolation, another trainer preset)."""
+    one (None: a config passed with trust_config=true, which is not read before Hydra); None when it
+    is not a plain number here (an interpolation, another trainer preset)."""
     given = [a.split("=", 1)[1] for a in rest if a.split("=", 1)[0].lstrip("+") == f"trainer.{key}"]
-    value = given[-1] if given else OmegaConf.load(config).get("trainer", {}).get(key)
+    trainer = OmegaConf.to_container(saved.get("trainer", {}), resolve=False) if saved is not None else {}
+    value = given[-1] if given else trainer.get(key)  # unresolved: an interpolation is not a plain number
     try:
         return int(value)
     except (TypeError, ValueError):
         return None
 
 
-def refuse_complete_run(run_dir: str, config: Path, checkpoint: dict, rest: list[str]) -> None:
+def refuse_complete_run(run_dir: str, saved: DictConfig | None, checkpoint: dict, rest: list[str]) -> None:
     """Whether the checkpoint already reached the run's limits, by the rule Lightning resumes by: a
     save after an epoch's last batch counts that epoch as done (its loop state still says
     processed = the epochs before it), and `global_step` counts what `max_steps` limits."""
@@ -113,7 +114,7 @@ def refuse_complete_run(run_dir: str, config: Path, checkpoint: dict, rest: list
     epoch_ended = batches.get("is_last_batch") and batches["current"]["completed"] == batches["current"]["ready"]
     epochs = loops.get("epoch_progress", {}).get("current", {}).get("processed", 0) + bool(epoch_ended)
     step = int(checkpoint.get("global_step", 0))
-    max_epochs, max_steps = trainer_limit(config, rest, "max_epochs"), trainer_limit(config, rest, "max_steps")
+    max_epochs, max_steps = trainer_limit(saved, rest, "max_epochs"), trainer_limit(saved, rest, "max_steps")
     if max_steps is not None and 0 <= max_steps <= step:
         reached, option = f"its trainer.max_steps is {max_steps}", f"trainer.max_steps={2 * max(step, 1)}"
     elif max_epochs is not None and 0 <= max_epochs <= epochs:
