@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install train test test-fast lint format clean
+.PHONY: install train test test-fast lint format docs clean
 
 install: $(INSTALLED)
 
@@ -12,7 +12,7 @@ install: $(INSTALLED)
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --no-cache-dir -e '.[dev,sweeps,slurm]'
+	$(BIN)/python -m pip install --quiet --no-cache-dir -e '.[dev,sweeps,slurm,docs]'
 	touch $@
 
 # The quick offline default: a conv VAE on the embedded digits, outputs under outputs/.
@@ -32,6 +32,12 @@ test: $(INSTALLED)
 test-fast: $(INSTALLED)
 	$(PARALLEL) $(BIN)/python -m pytest -n $(WORKERS) -m "not slow" $(PYTEST_ARGS)
 
+# The documentation site into site/, strict: a broken link, a missing image or an unlisted page
+# fails. The option reference is regenerated from the configs first (scripts/update_docs.py).
+docs: $(INSTALLED)
+	$(BIN)/python scripts/update_docs.py --check
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict  # not --quiet: it hides the warnings strict counts
+
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -41,4 +47,4 @@ format: $(INSTALLED)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist site *.egg-info .pytest_cache .ruff_cache
