@@ -101,22 +101,15 @@ def shortened(args: list[str]) -> list[str]:
     """The command at the test's budget (see the module's docstring)."""
     name = subcommand(args)
     if name == "eval":
-        return appended(args, EVAL_BUDGET)
+        return [*args, *EVAL_BUDGET]
     if name != "train" or {"--cfg", "--help"} & set(args):
         return args
     if value_of(args, "resume") is not None:
-        return appended(args, [*TRAINING_BUDGET, "trainer.max_epochs=2"])
+        return [*args, *TRAINING_BUDGET, "trainer.max_epochs=2"]
     if any(a.startswith("hparams_search=") for a in args):
         trials = int(value_of(args, "hydra.sweeper.n_trials") or SEARCH_DEFAULT_TRIALS)
-        return appended(args, [*TRAINING_BUDGET, f"hydra.sweeper.n_trials={max(2, trials // 10)}"])
-    return appended(args, TRAINING_BUDGET)
-
-
-def appended(args: list[str], overrides: list[str]) -> list[str]:
-    """`overrides` after the command's last override, before a trailing flag (`--multirun`):
-    Hydra's argument parser takes no overrides after one."""
-    end = max(i for i, a in enumerate(args) if not a.startswith("-")) + 1
-    return [*args[:end], *overrides, *args[end:]]
+        return [*args, *TRAINING_BUDGET, f"hydra.sweeper.n_trials={max(2, trials // 10)}"]
+    return [*args, *TRAINING_BUDGET]
 
 
 def newest(pattern: str, cwd: Path) -> Path:

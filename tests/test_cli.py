@@ -52,7 +52,8 @@ def test_unknown_model_is_one_line_with_the_nearest_choice_and_all_choices(workd
 def test_a_sweep_runs_every_job_and_lists_each_failure(workdir, tmp_path):
     out = tmp_path / "out"
     tiny = ["dataset.image_size=16", "trainer.max_steps=3", "logger=none", "callbacks=minimal"]
-    result = run_cli("train", "-m", "model.latent_dim=0,2,-3", *tiny, cwd=workdir, output_root=out)
+    # overrides after the flag too: genlab puts --multirun first for Hydra's parser
+    result = run_cli("train", "model.latent_dim=0,2,-3", "--multirun", *tiny, cwd=workdir, output_root=out)
     assert result.returncode == 1, result.stderr[-2000:]
     summary = result.stderr[result.stderr.index("genlab: 2 of 3 sweep jobs failed:") :].splitlines()
     assert summary[1].startswith("  job 0 (") and "): model.latent_dim=0 is invalid" in summary[1], summary

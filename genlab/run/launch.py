@@ -54,7 +54,7 @@ def _unknown_key(cause: ConfigKeyError | ConfigAttributeError) -> str:
     close = difflib.get_close_matches(str(cause.key), known, n=1)
     prefix = key.rpartition(".")[0]
     hint = f"did you mean {prefix + '.' if prefix else ''}{close[0]}? " if close else ""
-    return f"{key} is not a key of the config; {hint}(to add a new key on purpose, write +{key}=...)"
+    return f"{key} is not a key of the config; {hint}to add a new key on purpose, write +{key}=..."
 
 
 def describe(exc: BaseException) -> str:
@@ -74,9 +74,15 @@ def describe(exc: BaseException) -> str:
     return f"{first}{detail}"
 
 
+MULTIRUN_FLAGS = ("-m", "--multirun")
+
+
 def run_app(app: Callable[[], Any], args: list[str]) -> int:
-    """Run a `@hydra.main` app on `args`; Hydra's and the file system's refusals become one line."""
-    sys.argv = [sys.argv[0], *args]
+    """Run a `@hydra.main` app on `args`; Hydra's and the file system's refusals become one line.
+    `-m`/`--multirun` goes first: Hydra's parser takes no override after it (`genlab eval … guidance=0,3
+    --multirun n=500` would end in argparse's usage text)."""
+    flags = [a for a in args if a in MULTIRUN_FLAGS]
+    sys.argv = [sys.argv[0], *flags, *(a for a in args if a not in MULTIRUN_FLAGS)]
     os.environ["HYDRA_FULL_ERROR"] = "1"
     resolvers.register()
     try:
