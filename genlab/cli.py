@@ -31,6 +31,7 @@ COMMANDS = {
     "compare": ("genlab.run.compare", "one table of runs: RUN_OR_SWEEP_DIR... [sort=val/loss] [format=markdown]"),
     "list": ("genlab.run.listing", "list config groups and their options: genlab list [group]"),
     "download": ("genlab.run.download", "fetch a real dataset: mnist|fashion_mnist|cifar10|celeba [data_dir=DIR]"),
+    "demo": ("genlab.run.demo", "a lecture's picture and numbers: genlab demo list | genlab demo NAME [quick=true]"),
 }
 
 USAGE = """usage: genlab <command> [args...]

@@ -9,8 +9,8 @@ run it. Before running, a command is
 - *shortened* by the documented budget (`shortened`): training runs one epoch of two batches
   (`trainer.max_epochs=1 ++trainer.limit_train_batches=2 ++trainer.limit_val_batches=2`; a resume one
   epoch more), an Optuna search a tenth of its trials (at least 2), an evaluation 128 samples
-  (`n=128 ppl_samples=64`). Overrides appended last win in Hydra, so the README's own stay in the
-  command as written.
+  (`n=128 ppl_samples=64`), a demo its `quick=true` budget. Overrides appended last win in
+  Hydra, so the README's own stay in the command as written.
 """
 
 import re
@@ -102,6 +102,8 @@ def shortened(args: list[str]) -> list[str]:
     name = subcommand(args)
     if name == "eval":
         return [*args, *EVAL_BUDGET]
+    if name == "demo" and args[2:3] != ["list"]:
+        return [*args, "quick=true"]
     if name != "train" or {"--cfg", "--help"} & set(args):
         return args
     if value_of(args, "resume") is not None:

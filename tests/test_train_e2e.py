@@ -1,8 +1,10 @@
 """`genlab train` through the real CLI: what a run leaves on disk, sampling from it elsewhere,
 runs that never collide, DDP on two CPU processes, and exact resume."""
 
+import json
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 import torch
@@ -27,6 +29,9 @@ def test_default_run_leaves_config_checkpoint_events_and_pngs(workdir, tmp_path)
     assert f"run finished in {run}" in result.stdout
     final = next(line for line in result.stdout.splitlines() if line.startswith("  final "))
     assert "val/elbo" in final and "  best         val/loss" in result.stdout
+    summary = json.loads((run / "summary.json").read_text())  # the same numbers, for tools
+    assert summary["step"] == 2 * (1617 // 64) and f"val/elbo {summary['final']['val/elbo']:.4g}" in final
+    assert Path(summary["best"]["val/loss"]["checkpoint"]).is_file()
     log = (run / "train.log").read_text()  # the run's own log, not an empty file
     assert "`Trainer.fit` stopped: `max_epochs=2` reached" in log and f"genlab: run finished in {run}" in log
     printed = result.stdout + result.stderr + log

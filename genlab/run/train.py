@@ -5,6 +5,7 @@ Returns the last value of `optimized_metric` (see `genlab.run.objective`), so Hy
 can optimise it.
 """
 
+import json
 import logging
 import os
 import sys
@@ -19,7 +20,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint, ProgressBar
 from lightning.pytorch.utilities import rank_zero_only
 from omegaconf import DictConfig, OmegaConf
 
-from genlab.atomic import AtomicCheckpointIO
+from genlab.atomic import AtomicCheckpointIO, write_atomically
 from genlab.callbacks.resume_point import ResumePoint
 from genlab.callbacks.run_state import RunState
 from genlab.digest import file_sha256
@@ -66,7 +67,9 @@ def build_all(group: DictConfig | None) -> list[Any]:
 @rank_zero_only
 def report(trainer: L.Trainer, output_dir: str) -> None:
     """The end-of-run summary: final validation numbers, each monitored checkpoint's best score,
-    and the run's folders that exist (a run with `logger=none` has no tensorboard/)."""
+    and the run's folders that exist (a run with `logger=none` has no tensorboard/). Printed, in
+    train.log, and as `summary.json` — the mark of a run that reached its end, with the numbers
+    that `genlab demo` and other tools read instead of parsing logs."""
     finals = {
         key: float(value)
         for key, value in sorted(trainer.callback_metrics.items())
@@ -75,11 +78,13 @@ def report(trainer: L.Trainer, output_dir: str) -> None:
     lines = [f"genlab: run finished in {output_dir}"]
     if finals:
         lines.append("  final        " + ", ".join(f"{key} {value:.4g}" for key, value in finals.items()))
+    best = {}
     for callback in trainer.checkpoint_callbacks:
         if not isinstance(callback, ModelCheckpoint) or not callback.monitor:
             continue
         if callback.best_model_score is not None:
             score = float(callback.best_model_score)
+            best[callback.monitor] = {"value": score, "checkpoint": callback.best_model_path}
             lines.append(f"  best         {callback.monitor} {score:.4g}: {callback.best_model_path}")
         else:  # Lightning's own warning about it is dropped (genlab.run.quiet)
             lines.append(f"  best         none: {callback.monitor} was never logged (no validation before the stop)")
@@ -92,6 +97,8 @@ def report(trainer: L.Trainer, output_dir: str) -> None:
     summary = "\n".join(lines)
     print(f"\n{summary}")
     log_to_run(summary)
+    record = {"step": trainer.global_step, "epochs": trainer.current_epoch, "final": finals, "best": best}
+    write_atomically(run / "summary.json", lambda f: f.write(json.dumps(record, indent=2).encode()))
 
 
 def exit_if_stopped_by_signal(trainer: L.Trainer, output_dir: str) -> None:

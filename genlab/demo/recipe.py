@@ -1,0 +1,72 @@
+"""A demo recipe: which runs it trains (with a `quick` budget for CI), which genlab commands it
+runs on their checkpoints, which of the files they write are its figures, and which logged numbers
+it reports. Recipes are configs of genlab's (`configs/demo/`), composed by Hydra like every other
+group and checked here, so a misspelled field is named before anything trains."""
+
+from importlib.resources import files
+
+from hydra import compose, initialize_config_module
+from omegaconf import OmegaConf
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from genlab.errors import GenlabError
+from genlab.run.listing import collect
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Training(Strict):
+    train: list[str]  # `genlab train` overrides, as on the command line
+    quick: list[str] = Field(default_factory=list)  # appended under quick=true: seconds, for CI
+
+
+class Figure(Strict):
+    run: str  # the run whose folder holds it
+    file: str  # a glob below that folder; the newest match is shown
+    caption: str
+
+
+class Number(Strict):
+    run: str
+    key: str  # a logged value in the run's summary.json (`val/modes_covered`, `metrics/fid[…]`)
+    caption: str
+
+
+class Recipe(Strict):
+    name: str
+    title: str
+    lecture: str  # the lecture topic it reproduces
+    shows: str  # what a student sees in it
+    cpu_minutes: float  # the full run on 2 CPU cores, measured
+    runs: dict[str, Training]
+    commands: list[list[str]] = Field(default_factory=list)  # `genlab …` args; {run} is its last.ckpt
+    figures: list[Figure]
+    numbers: list[Number] = Field(default_factory=list)
+
+    def check(self) -> "Recipe":
+        """Every figure, number and command names a run of the recipe."""
+        named = [f.run for f in self.figures] + [n.run for n in self.numbers]
+        unknown = sorted({run for run in named if run not in self.runs})
+        if unknown:
+            raise GenlabError(f"demo {self.name}: {', '.join(unknown)} is not one of its runs ({', '.join(self.runs)})")
+        return self
+
+
+def demo_names() -> list[str]:
+    return list(collect(files("genlab.configs")).get("demo", {}))
+
+
+def load_recipe(name: str) -> Recipe:
+    names = demo_names()
+    if name not in names:
+        raise GenlabError(f"demo {name!r} does not exist; `genlab demo list` shows them: {', '.join(names)}")
+    with initialize_config_module("genlab.configs", version_base="1.3"):
+        node = compose(f"demo/{name}").demo
+    try:
+        return Recipe(name=name, **OmegaConf.to_container(node, resolve=True)).check()
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(p) for p in problem["loc"])
+        raise GenlabError(f"configs/demo/{name}.yaml: {where}: {problem['msg']}") from None

@@ -1,0 +1,134 @@
+"""Runs a demo recipe into `<out>/<demo>/`: its training runs (each in `runs/<run>-<digest>/`, the
+digest of its overrides), then its commands, then its page.
+
+A run whose folder holds `summary.json` (written when a run reaches its end) is reused instead of
+trained again; one with a checkpoint but no summary (an interrupted attempt) is resumed; a
+changed recipe or budget has another digest, so another folder. Every step is a real `genlab`
+command in a child process — the page lists them as a user would type them, and each has the
+house's checks, logs and one-line errors.
+
+The page (`index.md`) shows the figures (copied into `figures/`), the numbers with the run they
+come from (`numbers.json` adds the protocol card of each score) and the commands.
+"""
+
+import hashlib
+import json
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from genlab.demo.recipe import Recipe
+from genlab.errors import GenlabError
+
+SUMMARY = "summary.json"
+
+
+@dataclass
+class Demo:
+    recipe: Recipe
+    out: Path  # <output root>/demos/<name>
+    quick: bool
+    extra: list[str] = field(default_factory=list)  # the user's overrides, for every training run
+    ran: list[str] = field(default_factory=list)  # the commands, as a user would type them
+
+    def train_args(self, run: str) -> list[str]:
+        training = self.recipe.runs[run]
+        return [*training.train, *(training.quick if self.quick else []), *self.extra]
+
+    def run_dir(self, run: str) -> Path:
+        digest = hashlib.sha256("\n".join(self.train_args(run)).encode()).hexdigest()[:8]
+        return self.out / "runs" / f"{run}-{digest}"
+
+    def genlab(self, args: list[str]) -> None:
+        """One genlab command in a child process, its output on the console."""
+        self.ran.append(shlex.join(["genlab", *args]))
+        status = subprocess.run([sys.executable, "-m", "genlab", *args], check=False).returncode
+        if status != 0:
+            raise GenlabError(f"demo {self.recipe.name}: `{self.ran[-1]}` failed (exit {status}); its output is above")
+
+    def ensure_run(self, run: str) -> Path:
+        folder = self.run_dir(run)
+        if (folder / SUMMARY).is_file():
+            print(f"genlab demo: reusing the finished run {folder}", file=sys.stderr)
+            return folder
+        if (folder / "checkpoints" / "last.ckpt").is_file():
+            self.genlab(["train", f"resume={folder}"])
+        else:
+            self.genlab(["train", *self.train_args(run), f'hydra.run.dir="{folder}"'])
+        return folder
+
+
+def checkpoints(folders: dict[str, Path]) -> dict[str, str]:
+    return {run: str(folder / "checkpoints" / "last.ckpt") for run, folder in folders.items()}
+
+
+def newest(folder: Path, pattern: str, demo: str) -> Path:
+    found = sorted(folder.glob(pattern), key=lambda p: p.stat().st_mtime)
+    if not found:
+        raise GenlabError(f"demo {demo}: no {pattern} in {folder}; the recipe names a figure the run did not write")
+    return found[-1]
+
+
+def protocol_of(folder: Path, key: str) -> dict | None:
+    """The protocol card of the latest score `metrics/<name>` in the run's metrics.jsonl."""
+    records = folder / "metrics.jsonl"
+    if not key.startswith("metrics/") or not records.is_file():
+        return None
+    rows = [json.loads(line) for line in records.read_text().splitlines() if line.strip()]
+    matching = [row for row in rows if f"metrics/{row['name']}" == key]
+    return matching[-1]["protocol"] if matching else None
+
+
+def number(folder: Path, key: str, demo: str) -> float:
+    final = json.loads((folder / SUMMARY).read_text())["final"]
+    if key not in final:
+        raise GenlabError(f"demo {demo}: {folder} logged no {key}; it logged {', '.join(final) or 'nothing'}")
+    return final[key]
+
+
+def run_demo(demo: Demo) -> Path:
+    """Train or reuse, run the commands, write the page; returns `index.md`."""
+    recipe = demo.recipe
+    folders = {run: demo.ensure_run(run) for run in recipe.runs}
+    for command in recipe.commands:
+        demo.genlab([arg.format(**checkpoints(folders)) for arg in command])
+    figures_dir = demo.out / "figures"
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    shown = []
+    for figure in recipe.figures:
+        source = newest(folders[figure.run], figure.file, recipe.name)
+        target = figures_dir / f"{figure.run}_{source.name}"
+        shutil.copyfile(source, target)
+        shown.append((figure.caption, target.name))
+    numbers = [
+        {
+            "key": n.key,
+            "caption": n.caption,
+            "value": number(folders[n.run], n.key, recipe.name),
+            "run": str(folders[n.run]),
+            "protocol": protocol_of(folders[n.run], n.key),
+        }
+        for n in recipe.numbers
+    ]
+    record = {"demo": recipe.name, "title": recipe.title, "quick": demo.quick, "numbers": numbers, "commands": demo.ran}
+    (demo.out / "numbers.json").write_text(json.dumps(record, indent=2))
+    page = demo.out / "index.md"
+    page.write_text(render(recipe, demo.quick, shown, numbers, demo.ran))
+    return page
+
+
+def render(recipe: Recipe, quick: bool, shown: list[tuple[str, str]], numbers: list[dict], ran: list[str]) -> str:
+    lines = [f"# {recipe.title}", "", f"*{recipe.lecture}.* {recipe.shows}.", ""]
+    if quick:
+        lines += ["!!! warning", "    A `quick=true` run, seconds of training for CI: not the lecture's picture.", ""]
+    for caption, name in shown:
+        lines += [f"![{caption}](figures/{name})", "", f"*{caption}*", ""]
+    if numbers:
+        lines += ["| number | value | what it is |", "|---|---|---|"]
+        lines += [f"| `{n['key']}` | {n['value']:.4g} | {n['caption']} |" for n in numbers]
+        lines += ["", "Each number's run and protocol card are in `numbers.json`.", ""]
+    lines += ["The commands it ran:", "", "```bash", *ran, "```", ""]
+    return "\n".join(lines)

@@ -1,0 +1,81 @@
+"""`genlab demo`: every recipe is listed, runs under quick=true and writes its page, figures and
+numbers; a finished run is reused, not trained again; bad recipes and arguments are one line."""
+
+import json
+import math
+import re
+
+import pytest
+
+from genlab.demo.recipe import Figure, Recipe, Training, demo_names, load_recipe
+from genlab.errors import GenlabError
+from tests.conftest import cli_output_in_process
+
+
+def test_demo_list_shows_every_recipe_with_its_lecture_time_and_page(tmp_path):
+    status, stdout, stderr = cli_output_in_process(["demo", "list", f"out={tmp_path}"])
+    assert status == 0, stderr
+    for name in demo_names():
+        recipe = load_recipe(name)
+        title = f"{recipe.title} (~{recipe.cpu_minutes:g} CPU min on 2 cores)"
+        assert re.search(rf"^{name} +{re.escape(title)}$", stdout, re.M), stdout
+        assert f"lecture: {recipe.lecture}" in stdout and str(tmp_path / name / "index.md") in stdout
+    assert len(demo_names()) >= 3
+
+
+def test_a_recipe_naming_a_run_it_does_not_have_is_refused():
+    recipe = Recipe(
+        name="broken",
+        title="t",
+        lecture="l",
+        shows="s",
+        cpu_minutes=1,
+        runs={"gan": Training(train=["model=gan"])},
+        figures=[Figure(run="ganx", file="images/*.png", caption="c")],
+    )
+    with pytest.raises(GenlabError, match="demo broken: ganx is not one of its runs"):
+        recipe.check()
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["demo", "nope"], "demo 'nope' does not exist; `genlab demo list` shows them"),
+        (["demo", "gan_dynamics", "quick=maybe"], "quick=maybe: use quick=true"),
+        (["demo", "gan_dynamics", "quick"], "quick: pass key=value"),
+    ],
+)
+def test_bad_demo_arguments_are_one_line(args, line, tmp_path):
+    status, _, stderr = cli_output_in_process([*args, f"out={tmp_path}"])
+    assert status == 2 and stderr.startswith(f"genlab: error: {line}") and len(stderr.splitlines()) == 1, stderr
+    assert not any(tmp_path.iterdir()), "a refused demo writes nothing"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", demo_names())
+def test_every_demo_runs_quick_and_writes_its_page(name, tmp_path):
+    status, stdout, stderr = cli_output_in_process(["demo", name, "quick=true", f"out={tmp_path}"])
+    assert status == 0, stderr[-3000:]
+    folder = tmp_path / name
+    page = (folder / "index.md").read_text()
+    assert stdout.strip().endswith(str(folder / "index.md"))
+    figures = re.findall(r"!\[[^\]]*\]\((figures/[^)]+)\)", page)
+    recipe = load_recipe(name)
+    assert len(figures) == len(recipe.figures) and all((folder / f).stat().st_size > 0 for f in figures)
+    record = json.loads((folder / "numbers.json").read_text())
+    assert record["quick"] is True and [n["key"] for n in record["numbers"]] == [n.key for n in recipe.numbers]
+    assert all(math.isfinite(n["value"]) for n in record["numbers"])
+    assert record["commands"] and all(f"`{n['key']}`" in page for n in record["numbers"])
+    assert all(command in page for command in record["commands"]), "the page lists the commands it ran"
+
+
+@pytest.mark.slow
+def test_a_demo_reuses_its_finished_run(tmp_path):
+    args = ["demo", "gan_dynamics", "quick=true", f"out={tmp_path}"]
+    assert cli_output_in_process(args)[0] == 0
+    (run,) = (tmp_path / "gan_dynamics" / "runs").iterdir()
+    trained = (run / "checkpoints" / "last.ckpt").stat().st_mtime_ns
+    status, _, stderr = cli_output_in_process(args)
+    assert status == 0 and f"genlab demo: reusing the finished run {run}" in stderr
+    assert (run / "checkpoints" / "last.ckpt").stat().st_mtime_ns == trained
+    assert [p.name for p in (tmp_path / "gan_dynamics" / "runs").iterdir()] == [run.name]
