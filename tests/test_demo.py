@@ -51,9 +51,16 @@ def test_bad_demo_arguments_are_one_line(args, line, tmp_path):
     assert not any(tmp_path.iterdir()), "a refused demo writes nothing"
 
 
+@pytest.fixture
+def outputs(tmp_path, monkeypatch):
+    """The runs' root (GENLAB_OUTPUT_DIR, inherited by the demo's genlab processes)."""
+    monkeypatch.setenv("GENLAB_OUTPUT_DIR", str(tmp_path / "outputs"))
+    return tmp_path / "outputs"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", demo_names())
-def test_every_demo_runs_quick_and_writes_its_page(name, tmp_path):
+def test_every_demo_runs_quick_and_writes_its_page(name, tmp_path, outputs):
     status, stdout, stderr = cli_output_in_process(["demo", name, "quick=true", f"out={tmp_path}"])
     assert status == 0, stderr[-3000:]
     folder = tmp_path / name
@@ -67,15 +74,17 @@ def test_every_demo_runs_quick_and_writes_its_page(name, tmp_path):
     assert all(math.isfinite(n["value"]) for n in record["numbers"])
     assert record["commands"] and all(f"`{n['key']}`" in page for n in record["numbers"])
     assert all(command in page for command in record["commands"]), "the page lists the commands it ran"
+    assert all(str(outputs / "demos" / name / "runs") in n["run"] for n in record["numbers"]), "runs stay in outputs"
 
 
 @pytest.mark.slow
-def test_a_demo_reuses_its_finished_run(tmp_path):
-    args = ["demo", "gan_dynamics", "quick=true", f"out={tmp_path}"]
+def test_a_demo_reuses_its_finished_run(tmp_path, outputs):
+    args = ["demo", "gan_dynamics", "quick=true"]
     assert cli_output_in_process(args)[0] == 0
-    (run,) = (tmp_path / "gan_dynamics" / "runs").iterdir()
+    (run,) = (outputs / "demos" / "gan_dynamics" / "runs").iterdir()
     trained = (run / "checkpoints" / "last.ckpt").stat().st_mtime_ns
     status, _, stderr = cli_output_in_process(args)
     assert status == 0 and f"genlab demo: reusing the finished run {run}" in stderr
     assert (run / "checkpoints" / "last.ckpt").stat().st_mtime_ns == trained
-    assert [p.name for p in (tmp_path / "gan_dynamics" / "runs").iterdir()] == [run.name]
+    assert [p.name for p in run.parent.iterdir()] == [run.name]
+    assert (outputs / "demos" / "gan_dynamics" / "index.md").is_file(), "the page beside its runs by default"

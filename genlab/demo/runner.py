@@ -1,5 +1,7 @@
-"""Runs a demo recipe into `<out>/<demo>/`: its training runs (each in `runs/<run>-<digest>/`, the
-digest of its overrides), then its commands, then its page.
+"""Runs a demo recipe: its training runs (each in `<runs>/<run>-<digest>/`, the digest of its
+overrides; `<runs>` is `outputs/demos/<demo>/runs`), then its commands, then its page in
+`<out>/<demo>/` (the same folder by default; `out=docs/gallery` puts the page on the site and
+leaves the runs, checkpoints and all, in outputs/).
 
 A run whose folder holds `summary.json` (written when a run reaches its end) is reused instead of
 trained again; one with a checkpoint but no summary (an interrupted attempt) is resumed; a
@@ -29,7 +31,8 @@ SUMMARY = "summary.json"
 @dataclass
 class Demo:
     recipe: Recipe
-    out: Path  # <output root>/demos/<name>
+    out: Path  # the page's folder: <out>/<name>
+    runs: Path  # the runs' folder: <output root>/demos/<name>/runs
     quick: bool
     extra: list[str] = field(default_factory=list)  # the user's overrides, for every training run
     ran: list[str] = field(default_factory=list)  # the commands, as a user would type them
@@ -40,7 +43,7 @@ class Demo:
 
     def run_dir(self, run: str) -> Path:
         digest = hashlib.sha256("\n".join(self.train_args(run)).encode()).hexdigest()[:8]
-        return self.out / "runs" / f"{run}-{digest}"
+        return self.runs / f"{run}-{digest}"
 
     def genlab(self, args: list[str]) -> None:
         """One genlab command in a child process, its output on the console."""

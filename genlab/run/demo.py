@@ -1,8 +1,8 @@
 """`genlab demo list` and `genlab demo NAME [quick=true] [out=DIR] [overrides]`.
 
 Overrides other than `quick=` and `out=` go to every training run of the demo
-(`genlab demo gan_dynamics trainer=gpu`). Pages go to `<out>/<NAME>/index.md`, by default
-`$GENLAB_OUTPUT_DIR/demos` (`outputs/demos`).
+(`genlab demo gan_dynamics trainer=gpu`). Runs go to `$GENLAB_OUTPUT_DIR/demos/<NAME>/runs`
+(`outputs/…`), pages to `<out>/<NAME>/index.md`, by default beside them.
 """
 
 import os
@@ -32,8 +32,12 @@ def listing(out: Path) -> str:
     return "\n".join(lines)
 
 
+def demos_root() -> Path:
+    return Path(os.environ.get("GENLAB_OUTPUT_DIR", "outputs")) / "demos"
+
+
 def parse(options: list[str]) -> tuple[bool, Path, list[str]]:
-    quick, out, extra = False, Path(os.environ.get("GENLAB_OUTPUT_DIR", "outputs")) / "demos", []
+    quick, out, extra = False, demos_root(), []
     for option in options:
         key, sep, value = option.partition("=")
         if not sep:
@@ -57,7 +61,7 @@ def run(args: list[str]) -> int:
             return 0
         recipe = load_recipe(args[0])
         quick, out, extra = parse(args[1:])
-        page = run_demo(Demo(recipe, out / recipe.name, quick, extra))
+        page = run_demo(Demo(recipe, out / recipe.name, demos_root() / recipe.name / "runs", quick, extra))
         print(page)
     return 0
 
