@@ -73,6 +73,8 @@ def test_every_demo_runs_quick_and_writes_its_page(name, tmp_path, outputs):
     assert record["quick"] is True and [n["key"] for n in record["numbers"]] == [n.key for n in recipe.numbers]
     assert all(math.isfinite(n["value"]) for n in record["numbers"])
     assert record["commands"] and all(f"`{n['key']}`" in page for n in record["numbers"])
+    rows = [line for line in page.splitlines() if line.startswith("| `")]
+    assert all(len(re.findall(r"(?<!\\)\|", row)) == 4 for row in rows), "a caption's | would split its cell"
     assert all(command in page for command in record["commands"]), "the page lists the commands it ran"
     assert all(str(outputs / "demos" / name / "runs") in n["run"] for n in record["numbers"]), "runs stay in outputs"
 

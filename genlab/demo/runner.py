@@ -24,6 +24,7 @@ from pathlib import Path
 
 from genlab.demo.recipe import Recipe
 from genlab.errors import GenlabError
+from genlab.run.listing import escape_markdown
 
 SUMMARY = "summary.json"
 
@@ -131,7 +132,7 @@ def render(recipe: Recipe, quick: bool, shown: list[tuple[str, str]], numbers: l
         lines += [f"![{caption}](figures/{name})", "", f"*{caption}*", ""]
     if numbers:
         lines += ["| number | value | what it is |", "|---|---|---|"]
-        lines += [f"| `{n['key']}` | {n['value']:.4g} | {n['caption']} |" for n in numbers]
+        lines += [f"| `{n['key']}` | {n['value']:.4g} | {escape_markdown(n['caption'])} |" for n in numbers]
         lines += ["", "Each number's run and protocol card are in `numbers.json`.", ""]
     lines += ["The commands it ran:", "", "```bash", *ran, "```", ""]
     return "\n".join(lines)
