@@ -4,13 +4,13 @@ it reports. Recipes are configs of genlab's (`configs/demo/`), composed by Hydra
 group and checked here, so a misspelled field is named before anything trains."""
 
 from importlib.resources import files
+from string import Formatter
 
 from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from genlab.errors import GenlabError
-from genlab.run.listing import collect
 
 
 class Strict(BaseModel):
@@ -47,7 +47,9 @@ class Recipe(Strict):
 
     def check(self) -> "Recipe":
         """Every figure, number and command names a run of the recipe."""
-        named = [f.run for f in self.figures] + [n.run for n in self.numbers]
+        args = [arg for command in self.commands for arg in command]
+        placeholders = [field for arg in args for _, field, _, _ in Formatter().parse(arg) if field]
+        named = [f.run for f in self.figures] + [n.run for n in self.numbers] + placeholders
         unknown = sorted({run for run in named if run not in self.runs})
         if unknown:
             raise GenlabError(f"demo {self.name}: {', '.join(unknown)} is not one of its runs ({', '.join(self.runs)})")
@@ -55,7 +57,8 @@ class Recipe(Strict):
 
 
 def demo_names() -> list[str]:
-    return list(collect(files("genlab.configs")).get("demo", {}))
+    folder = files("genlab.configs") / "demo"
+    return sorted(e.name.removesuffix(".yaml") for e in folder.iterdir() if e.name.endswith(".yaml"))
 
 
 def load_recipe(name: str) -> Recipe:

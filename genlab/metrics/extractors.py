@@ -23,6 +23,7 @@ from genlab.checkpoint import read_checkpoint, rebuild_model
 from genlab.digest import file_sha256
 from genlab.errors import GenlabError
 from genlab.hub import quiet_download
+from genlab.run.arguments import classifier_file, train_a_classifier
 from genlab.trust import read_tensors
 
 INCEPTION_FILE = "weights-inception-2015-12-05-6726825d.pth"
@@ -153,16 +154,8 @@ def domain_extractor(classifier: str | None, dataset: str, trust: bool = False, 
     """A genlab classifier's penultimate features; `spelled` as `inception_extractor`'s."""
     from genlab.models.classifier import Classifier
 
-    train_it = f"train one with `genlab train model=classifier dataset={dataset}`"
-    if classifier is None:
-        raise GenlabError(
-            f"{spelled}extractor=domain needs {spelled}classifier=PATH, a classifier checkpoint for '{dataset}'; "
-            f"{train_it} and pass its checkpoints/last.ckpt"
-        )
-    if not Path(classifier).expanduser().is_file():
-        raise GenlabError(
-            f"{spelled}classifier={classifier}: no such file; {train_it} and pass its checkpoints/last.ckpt"
-        )
+    classifier_file(classifier, dataset, spelled)
+    train_it = train_a_classifier(dataset)
     model = rebuild_model(read_checkpoint(classifier, option=f"{spelled}classifier", trust=trust))
     if not isinstance(model, Classifier):
         raise GenlabError(

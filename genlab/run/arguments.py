@@ -58,6 +58,28 @@ def check_launcher(args: Sequence[str]) -> None:
             )
 
 
+def train_a_classifier(dataset: str) -> str:
+    return f"train one with `genlab train model=classifier dataset={dataset}`"
+
+
+def classifier_file(classifier: str | None, dataset: str, spelled: str = "") -> Path:
+    """The `domain` feature space's classifier checkpoint: given, and a file. Checked where it is
+    built (`genlab.metrics.extractors`) and, once for all jobs, before a sweep (`sweep_checks`);
+    `spelled` is the options' prefix in the command at hand (`callbacks.metrics.` while training)."""
+    if classifier is None:
+        raise GenlabError(
+            f"{spelled}extractor=domain needs {spelled}classifier=PATH, a classifier checkpoint for '{dataset}'; "
+            f"{train_a_classifier(dataset)} and pass its checkpoints/last.ckpt"
+        )
+    file = Path(classifier).expanduser()
+    if not file.is_file():
+        raise GenlabError(
+            f"{spelled}classifier={classifier}: no such file; {train_a_classifier(dataset)} and pass its "
+            "checkpoints/last.ckpt"
+        )
+    return file
+
+
 def check_output_dir(output_dir: str, job_dir: str) -> None:
     """`paths.output_dir` is where Hydra put this job (`.hydra/`, the run log); set on its own, the
     checkpoints would land in one folder and the config that resumes them in another."""

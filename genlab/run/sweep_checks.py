@@ -4,13 +4,12 @@ would otherwise fail each trial in turn, each with the same line and Hydra's "Re
 float-castable" after it. Only what the sweep does not vary is checked, and only by reading the
 config: nothing is built here."""
 
-from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from genlab.errors import GenlabError
+from genlab.run.arguments import classifier_file
 from genlab.run.user_errors import exit_on_user_error
 
 METRICS = "callbacks.metrics"
@@ -29,15 +28,7 @@ def check_scoring(config: DictConfig, varied: set[str]) -> None:
     metrics = config.get("callbacks", {}).get("metrics")
     if metrics is None or metrics.get("extractor") != "domain" or f"{METRICS}.classifier" in varied:
         return
-    classifier = metrics.get("classifier")
-    train_it = f"train one with `genlab train model=classifier dataset={config.dataset.name}`"
-    if classifier is None:
-        raise GenlabError(
-            f"every job of this sweep scores in a classifier's features and needs {METRICS}.classifier=PATH; "
-            f"{train_it} and pass its checkpoints/last.ckpt"
-        )
-    if not Path(str(classifier)).expanduser().is_file():
-        raise GenlabError(f"{METRICS}.classifier={classifier}: no such file; {train_it}")
+    classifier_file(metrics.get("classifier"), config.dataset.name, spelled=f"{METRICS}.")
 
 
 class SharedChecks(Callback):
