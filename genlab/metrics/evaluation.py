@@ -51,10 +51,13 @@ class EvaluationProtocol:
     spelled: str = ""
 
     @classmethod
+    def own_keys(cls) -> list[str]:
+        return [f.name for f in fields(cls) if f.name not in ("features", "statistics", "spelled")]
+
+    @classmethod
     def field_names(cls) -> list[str]:
         """The protocol's keys as a config spells them: flat, the parts' fields beside its own."""
-        own = [f.name for f in fields(cls) if f.name not in ("features", "statistics", "spelled")]
-        return [*(f.name for f in fields(FeatureSpace)), *(f.name for f in fields(ScoreSettings)), *own]
+        return [*(f.name for f in fields(FeatureSpace)), *(f.name for f in fields(ScoreSettings)), *cls.own_keys()]
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], spelled: str = "") -> "EvaluationProtocol":
@@ -63,7 +66,7 @@ class EvaluationProtocol:
         def part(kind: type) -> dict[str, Any]:
             return {f.name: config[f.name] for f in fields(kind)}
 
-        own = {key: config[key] for key in ("n", "n_real", "split", "batch_size", "seed", "cache_dir")}
+        own = {key: config[key] for key in cls.own_keys()}
         return cls(FeatureSpace(**part(FeatureSpace)), ScoreSettings(**part(ScoreSettings)), **own, spelled=spelled)
 
     def build_extractor(self, dataset: str, shape, trust: bool) -> Extractor:
