@@ -24,7 +24,9 @@ from genlab.models.capabilities import (
     ShowsDenoising,
     Translates,
 )
+from genlab.models.lr_schedules import ConstantThenLinear
 from genlab.objectives import regularisers
+from genlab.objectives.adversarial import OBJECTIVES
 from genlab.run.environment import record_environment
 from genlab.run.train import assemble, build, report, train
 from tests.conftest import QUIET, cheap_sampling, compose_train, fit
@@ -104,6 +106,41 @@ def test_bigan_refuses_input_gradient_penalties(tmp_path):
     cfg = compose_train(["model=bigan", "dataset=toy2d", "model/regulariser=[gradient_penalty]"], tmp_path)
     with pytest.raises(GenlabError, match=r"model\.regularisers\.gradient_penalty: BiGAN's D judges"):
         build(cfg.model)
+
+
+# one model per adversarial family, with the dataset it fits (the translators need their pairs)
+GAMES = {
+    "dcgan": "digits",
+    "bigan": "toy2d",
+    "stylegan": "digits",
+    "pix2pix": "edges2digits",
+    "srgan": "sr_digits",
+    "cyclegan": "inverted_digits",
+    "context_encoder": "masked_digits",
+}
+LINEAR_DECAY = [
+    "++model.lr_schedule._target_=genlab.models.lr_schedules.ConstantThenLinear",
+    "++model.lr_schedule.constant_epochs=1",
+    "++model.lr_schedule.decay_epochs=3",
+]
+
+
+@pytest.mark.parametrize("family", sorted(GAMES))
+def test_the_games_rules_reach_every_adversarial_family(family, tmp_path):
+    """The rules (`genlab.models.adversarial.game.Game`) are declared once: a family names only its
+    own knobs, so a rule set on the command line reaches it without the family knowing of it."""
+    overrides = [f"model={family}", f"dataset={GAMES[family]}", "model.objective=hinge", *LINEAR_DECAY]
+    model = build(compose_train(overrides, tmp_path).model)
+    assert model.objective is OBJECTIVES["hinge"]
+    assert isinstance(model.lr_schedule, ConstantThenLinear) and model.lr_schedule(2) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("family", sorted(GAMES))
+def test_an_option_no_adversarial_family_has_is_refused_in_one_line(family, tmp_path):
+    cfg = compose_train([f"model={family}", f"dataset={GAMES[family]}", "+model.n_critics=5"], tmp_path)
+    with pytest.raises(GenlabError, match=r"^model\.n_critics is not an option of this model; drop it") as error:
+        build(cfg.model)
+    assert "\n" not in str(error.value) and "balance" in str(error.value)
 
 
 def test_train_returns_the_autoencoders_validation_loss(tmp_path):

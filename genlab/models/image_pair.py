@@ -1,7 +1,8 @@
 """The data contract of a translator: the shapes of the target images (`${dataset.shape}`, the
 batches' first item) and of the source images (`${dataset.source_shape}`, the second), checked in
 one place for every translating family (pix2pix, CycleGAN, SRGAN, the context encoder), each
-naming the datasets that fit it.
+declaring its `Contract` (what it does, the datasets that fit it, the geometry it needs) as a
+class attribute; and the shapes of the network factories those families take.
 
 A family's YAML passes the pair as one part:
 
@@ -11,13 +12,17 @@ A family's YAML passes the pair as one part:
       source: ${oc.select:dataset.source_shape,null}
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
+
+from torch import nn
 
 from genlab.errors import GenlabError
 
 Shape = tuple[int, ...]
+TranslatorFactory = Callable[[int, int, int], nn.Module]  # (source channels, target channels, side)
+PatchFactory = Callable[[int, int], nn.Module]  # (input channels, side)
 
 
 class Geometry(Enum):
@@ -33,23 +38,34 @@ class ImagePair:
     target: Sequence[int]
     source: Sequence[int] | None
 
-    def shapes(self, model: str, does: str, fits: str, geometry: Geometry) -> tuple[Shape, Shape]:
-        """(target, source) as whole numbers, or one line naming the datasets that `fit` the family
-        (e.g. 'a paired image dataset (dataset=edges2digits, paired_folder)'); `does` is what it
-        does with them ('translates images')."""
-        if self.source is None:
-            raise GenlabError(f"model={model} {does} and needs {fits}, but this dataset declares no source_shape")
-        target, source = tuple(int(s) for s in self.target), tuple(int(s) for s in self.source)
+
+@dataclass(frozen=True)
+class Contract:
+    """What a translating family `does` with images ('translates images'), the datasets that
+    `fit` it ('a paired image dataset (dataset=edges2digits, paired_folder)') and the `geometry`
+    it needs of the two sides."""
+
+    does: str
+    fits: str
+    geometry: Geometry
+
+    def shapes(self, model: str, pair: ImagePair) -> tuple[Shape, Shape]:
+        """(target, source) as whole numbers, or one line naming the datasets that fit `model`."""
+        if pair.source is None:
+            raise GenlabError(
+                f"model={model} {self.does} and needs {self.fits}, but this dataset declares no source_shape"
+            )
+        target, source = tuple(int(s) for s in pair.target), tuple(int(s) for s in pair.source)
         images = len(target) == 3 and len(source) == 3
         matched = {
             Geometry.SAME_SIDE: target[1:] == source[1:],
             Geometry.SAME_SHAPE: target == source,
             Geometry.ANY: True,
-        }[geometry]
+        }[self.geometry]
         if not (images and matched):
-            wanted = f" of {geometry.value}" if geometry.value else ""
+            wanted = f" of {self.geometry.value}" if self.geometry.value else ""
             raise GenlabError(
                 f"model={model} maps images to images{wanted}, got source {list(source)} → target "
-                f"{list(target)}; use {fits}"
+                f"{list(target)}; use {self.fits}"
             )
         return target, source

@@ -7,19 +7,17 @@ G(E(x)), whose error `val/mse` shows what E kept.
 """
 
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
-from genlab.errors import GenlabError
-from genlab.models.adversarial.balance import Balance
 from genlab.models.adversarial.core import AdversarialModule, DiscriminatorPlay
+from genlab.models.adversarial.game import Game
 from genlab.models.adversarial.gan import DiscriminatorFactory, GeneratorFactory
-from genlab.models.base import OptimizerFactory
 from genlab.models.capabilities import Encodes, Reconstructs
 from genlab.nn.conditional import code_conditioned_discriminator
-from genlab.objectives.regularisers import Regulariser
 
 
 class BiGAN(AdversarialModule, Reconstructs, Encodes):
@@ -31,22 +29,15 @@ class BiGAN(AdversarialModule, Reconstructs, Encodes):
         discriminator: DiscriminatorFactory,
         encoder: DiscriminatorFactory,
         latent_dim: int = 50,
-        objective: str = "non_saturating",
-        regularisers: Mapping[str, Regulariser] | None = None,
-        balance: Balance | None = None,
         ema_decay: float | None = None,
-        optimizer: OptimizerFactory | None = None,
+        **game: Any,
     ) -> None:
-        probes = [key for key, r in (regularisers or {}).items() if r.input_gradients]
-        if probes:
-            raise GenlabError(
-                f"model.regularisers.{probes[0]}: BiGAN's D judges (x, z) pairs, so penalties on D's input "
-                "gradients are not defined for it; drop it (weight clipping and spectral norm work)"
-            )
+        rules = Game.of(game)
+        rules.refuse_input_gradient_penalties("BiGAN's D judges (x, z) pairs")
         shape = tuple(int(s) for s in data_shape)
         g = generator(shape, latent_dim)
         d = code_conditioned_discriminator(discriminator, shape, latent_dim, outputs=1)
-        super().__init__(name, shape, g, d, latent_dim, objective, regularisers, balance, ema_decay, optimizer)
+        super().__init__(name, shape, g, d, latent_dim, rules, ema_decay)
         self.encoder = encoder(shape, outputs=latent_dim)
 
     def generator_parameters(self) -> Iterator[nn.Parameter]:

@@ -13,7 +13,8 @@ filled images and the MSE on the hole beside the mean-fill baseline's — the ho
 the mean of each image's visible pixels (`val/baseline_psnr`, `val/baseline_hole_mse`, …).
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -21,12 +22,10 @@ from torch import Tensor, nn
 from genlab.data.domains import Masked
 from genlab.errors import GenlabError
 from genlab.metrics.fidelity import fidelity_terms
-from genlab.models.adversarial.balance import Balance
 from genlab.models.adversarial.core import DiscriminatorPlay, TwoPlayerModule, running_as
-from genlab.models.base import OptimizerFactory
+from genlab.models.adversarial.game import Game
 from genlab.models.capabilities import Translates
-from genlab.models.image_pair import Geometry, ImagePair
-from genlab.objectives.regularisers import Regulariser
+from genlab.models.image_pair import Contract, Geometry, ImagePair, TranslatorFactory
 
 
 def hole_mse(output: Tensor, target: Tensor, mask: Tensor) -> Tensor:
@@ -45,29 +44,30 @@ def mean_fill(holed: Tensor, mask: Tensor) -> Tensor:
 
 class ContextEncoder(TwoPlayerModule, Translates):
     default_optimized_metric = "val/hole_mse"
+    contract = Contract(
+        "inpaints",
+        "a paired image dataset of holed and complete images (dataset=masked_digits, paired_folder)",
+        Geometry.SAME_SHAPE,
+    )
 
     def __init__(
         self,
         name: str,
         pair: ImagePair,
-        generator: Callable[[int, int, int], nn.Module],
+        generator: TranslatorFactory,
         discriminator: Callable[[Sequence[int]], nn.Module],
         hole: float = 0.5,
         reconstruction_weight: float = 0.999,
         adversarial_weight: float = 0.001,
-        objective: str = "non_saturating",
-        regularisers: Mapping[str, Regulariser] | None = None,
-        balance: Balance | None = None,
-        optimizer: OptimizerFactory | None = None,
+        **game: Any,
     ) -> None:
-        fits = "a paired image dataset of holed and complete images (dataset=masked_digits, paired_folder)"
-        target, source = pair.shapes(name, "inpaints", fits, Geometry.SAME_SHAPE)
+        target, source = self.contract.shapes(name, pair)
         mask = Masked(hole).mask(target[1])
         rows, cols = torch.nonzero(mask, as_tuple=True)
         self.box = (slice(int(rows.min()), int(rows.max()) + 1), slice(int(cols.min()), int(cols.max()) + 1))
         g = generator(source[0], target[0], target[1])
         d = discriminator((target[0], int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1)))
-        super().__init__(name, target, g, d, objective, regularisers, balance, None, optimizer)
+        super().__init__(name, target, g, d, Game.of(game))
         self.source_shape = source
         self.register_buffer("mask", mask[None, None])
         self.reconstruction_weight, self.adversarial_weight = reconstruction_weight, adversarial_weight

@@ -1,9 +1,10 @@
 """The two-player core every adversarial game runs on (DESIGN principle 2).
 
 `TwoPlayerModule` owns what all games share: manual optimisation of G (optimiser 0) and D
-(optimiser 1), `balance.n_critic` D steps per G step, the objective, D's regularisers (lazy, by
-interval), the generator's moving average, the step counters and an optional learning-rate
-schedule by epoch (`genlab/models/lr_schedules.py`). A game says what each player's
+(optimiser 1) and the rules of the game (`game.Game`: the objective, D's regularisers (lazy, by
+interval), `balance.n_critic` D steps per G step, an optional learning-rate schedule by epoch),
+the generator's moving average and the step counters. A family's constructor takes its own
+knobs and passes the rest on as `**game` (`Game.of`). A game says what each player's
 loss is on a batch (`discriminator_play`, `generator_play`, `validation_terms`). Games whose G
 draws from a N(0, I) latent space (`gan.GAN`, `bigan.BiGAN`, `stylegan.StyleGAN`) build on
 `AdversarialModule`, which adds that prior and the capabilities it gives (`Samples`,
@@ -17,7 +18,7 @@ Gradient clipping by the trainer is refused for these models (WGAN's clipping is
 """
 
 from abc import abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -25,14 +26,12 @@ import torch
 from torch import Tensor, nn
 from torch.optim import Optimizer
 
-from genlab.errors import GenlabError
-from genlab.models.adversarial.balance import Balance
-from genlab.models.base import GenerativeModule, OptimizerFactory
+from genlab.models.adversarial.game import Game
+from genlab.models.base import GenerativeModule
 from genlab.models.capabilities import DecodesLatents, Discriminates, Samples
 from genlab.models.ema import moving_average
 from genlab.models.lr_schedules import set_epoch_rate
 from genlab.objectives.adversarial import OBJECTIVES
-from genlab.objectives.regularisers import Regulariser
 
 
 @dataclass
@@ -69,26 +68,20 @@ class TwoPlayerModule(GenerativeModule):
         data_shape: Sequence[int],
         generator: nn.Module,
         discriminator: nn.Module,
-        objective: str = "non_saturating",
-        regularisers: Mapping[str, Regulariser] | None = None,
-        balance: Balance | None = None,
+        game: Game,
         ema_decay: float | None = None,
-        optimizer: OptimizerFactory | None = None,
-        lr_schedule: Callable[[int], float] | None = None,
     ) -> None:
-        super().__init__(name, data_shape, optimizer)
-        if objective not in OBJECTIVES:
-            raise GenlabError(f"model.objective={objective!r} is unknown; choose one of {', '.join(OBJECTIVES)}")
+        super().__init__(name, data_shape, game.optimizer)
         self.automatic_optimization = False
-        self.objective = OBJECTIVES[objective]
-        self.balance = balance or Balance()
-        self.regularisers = dict(regularisers or {})
+        self.objective = OBJECTIVES[game.objective]
+        self.balance = game.balance
+        self.regularisers = dict(game.regularisers)
         self.generator = generator
         self.discriminator = discriminator
         for regulariser in self.regularisers.values():
             regulariser.attach(self.discriminator)
         self.generator_ema = moving_average(self.generator, ema_decay)
-        self.lr_schedule = lr_schedule
+        self.lr_schedule = game.lr_schedule
         self.g_steps = 0
         self.d_steps = 0
 
@@ -220,15 +213,10 @@ class AdversarialModule(TwoPlayerModule, Samples, DecodesLatents, Discriminates)
         generator: nn.Module,
         discriminator: nn.Module,
         latent_dim: int,
-        objective: str = "non_saturating",
-        regularisers: Mapping[str, Regulariser] | None = None,
-        balance: Balance | None = None,
+        game: Game,
         ema_decay: float | None = None,
-        optimizer: OptimizerFactory | None = None,
     ) -> None:
-        super().__init__(
-            name, data_shape, generator, discriminator, objective, regularisers, balance, ema_decay, optimizer
-        )
+        super().__init__(name, data_shape, generator, discriminator, game, ema_decay)
         self.latent_dim = latent_dim
 
     @abstractmethod

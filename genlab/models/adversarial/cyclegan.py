@@ -15,29 +15,29 @@ Batches are `(b, a)`: a B image and an unrelated A image (`UnpairedDigits`, unpa
 Validation logs each cycle's L1 error and each D's mean output on held-out images.
 """
 
-from collections.abc import Callable, Mapping
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from genlab.errors import GenlabError
-from genlab.models.adversarial.balance import Balance
 from genlab.models.adversarial.core import DiscriminatorPlay, TwoPlayerModule, running_as
+from genlab.models.adversarial.game import Game
 from genlab.models.adversarial.pool import ImagePool
-from genlab.models.base import OptimizerFactory
 from genlab.models.capabilities import Translates
-from genlab.models.image_pair import Geometry, ImagePair
-from genlab.objectives.regularisers import Regulariser
-
-TranslatorFactory = Callable[[int, int, int], nn.Module]  # (in channels, out channels, side)
-PatchFactory = Callable[[int, int], nn.Module]  # (in channels, side)
+from genlab.models.image_pair import Contract, Geometry, ImagePair, PatchFactory, TranslatorFactory
 
 
 class CycleGAN(TwoPlayerModule, Translates):
     default_optimized_metric = "val/cycle_l1"
     directions = ("AtoB", "BtoA")
     needs_pairs = False
+    contract = Contract(
+        "translates images",
+        "a paired image dataset or two image domains (dataset=inverted_digits, unpaired_folder)",
+        Geometry.SAME_SIDE,
+    )
 
     def __init__(
         self,
@@ -48,20 +48,11 @@ class CycleGAN(TwoPlayerModule, Translates):
         cycle_weight: float = 10.0,
         identity_weight: float = 0.5,
         pool_size: int = 50,
-        objective: str = "least_squares",
-        regularisers: Mapping[str, Regulariser] | None = None,
-        balance: Balance | None = None,
-        optimizer: OptimizerFactory | None = None,
-        lr_schedule: Callable[[int], float] | None = None,
+        **game: Any,
     ) -> None:
-        fits = "a paired image dataset or two image domains (dataset=inverted_digits, unpaired_folder)"
-        b_shape, a_shape = pair.shapes(name, "translates images", fits, Geometry.SAME_SIDE)
-        probes = [key for key, r in (regularisers or {}).items() if r.input_gradients]
-        if probes:
-            raise GenlabError(
-                f"model.regularisers.{probes[0]}: CycleGAN has two discriminators and input-gradient penalties are "
-                "wired for one; drop it (spectral norm works)"
-            )
+        b_shape, a_shape = self.contract.shapes(name, pair)
+        rules = Game.of(game)
+        rules.refuse_input_gradient_penalties("CycleGAN has two discriminators and the penalties are wired for one")
         if identity_weight and a_shape[0] != b_shape[0]:
             raise GenlabError(
                 f"model.identity_weight={identity_weight} needs domains with the same channels, got {a_shape[0]} and "
@@ -72,8 +63,7 @@ class CycleGAN(TwoPlayerModule, Translates):
             {"AtoB": generator(a_shape[0], b_shape[0], side), "BtoA": generator(b_shape[0], a_shape[0], side)}
         )
         d = nn.ModuleDict({"A": discriminator(a_shape[0], side), "B": discriminator(b_shape[0], side)})
-        players = (g, d, objective, regularisers, balance, None, optimizer, lr_schedule)
-        super().__init__(name, b_shape, *players)
+        super().__init__(name, b_shape, g, d, rules)
         self.source_shape = a_shape
         self.cycle_weight, self.identity_weight = cycle_weight, identity_weight
         self.pools = nn.ModuleDict({"A": ImagePool(pool_size, a_shape), "B": ImagePool(pool_size, b_shape)})

@@ -7,18 +7,17 @@ module with other networks (`model/generator`, `model/discriminator`), objective
 in YAML.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
-from genlab.models.adversarial.balance import Balance
 from genlab.models.adversarial.conditioning import NOTHING, Condition, Conditioning
 from genlab.models.adversarial.core import AdversarialModule, DiscriminatorPlay
-from genlab.models.base import OptimizerFactory
+from genlab.models.adversarial.game import Game
 from genlab.nn.conditional import code_conditioned_discriminator
-from genlab.objectives.regularisers import Regulariser
 
 GeneratorFactory = Callable[[Sequence[int], int], nn.Module]
 DiscriminatorFactory = Callable[..., nn.Module]  # (data_shape, outputs=k) -> module
@@ -40,12 +39,9 @@ class GAN(AdversarialModule):
         generator: GeneratorFactory,
         discriminator: DiscriminatorFactory,
         latent_dim: int = 64,
-        objective: str = "non_saturating",
         conditioning: Conditioning | None = None,
-        regularisers: Mapping[str, Regulariser] | None = None,
-        balance: Balance | None = None,
         ema_decay: float | None = None,
-        optimizer: OptimizerFactory | None = None,
+        **game: Any,
     ) -> None:
         conditioning = conditioning or Conditioning()
         shape = tuple(int(s) for s in data_shape)
@@ -55,7 +51,7 @@ class GAN(AdversarialModule):
             d = code_conditioned_discriminator(discriminator, shape, conditioning.discriminator_width, outputs=heads)
         else:
             d = discriminator(shape, outputs=heads)
-        super().__init__(name, shape, g, d, latent_dim, objective, regularisers, balance, ema_decay, optimizer)
+        super().__init__(name, shape, g, d, latent_dim, Game.of(game), ema_decay)
         self.conditioning = conditioning
         self.categories = conditioning.categories
 

@@ -11,46 +11,43 @@ runs when it translates: `eval` (batch-norm running statistics, no dropout: dete
 the reference code's implicit choice surprises its users.
 """
 
-from collections.abc import Callable, Mapping
+from typing import Any
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from genlab.errors import GenlabError
 from genlab.metrics.fidelity import fidelity_terms
-from genlab.models.adversarial.balance import Balance
 from genlab.models.adversarial.core import DiscriminatorPlay, TwoPlayerModule, running_as
-from genlab.models.base import OptimizerFactory
+from genlab.models.adversarial.game import Game
 from genlab.models.capabilities import Translates
-from genlab.models.image_pair import Geometry, ImagePair
-from genlab.objectives.regularisers import Regulariser
+from genlab.models.image_pair import Contract, Geometry, ImagePair, PatchFactory, TranslatorFactory
 
 TEST_MODES = ("eval", "train")
 
 
 class Pix2Pix(TwoPlayerModule, Translates):
     default_optimized_metric = "val/l1"
+    contract = Contract(
+        "translates images", "a paired image dataset (dataset=edges2digits, paired_folder)", Geometry.SAME_SIDE
+    )
 
     def __init__(
         self,
         name: str,
         pair: ImagePair,
-        generator: Callable[[int, int, int], nn.Module],
-        discriminator: Callable[[int, int], nn.Module],
+        generator: TranslatorFactory,
+        discriminator: PatchFactory,
         l1_weight: float = 100.0,
         test_mode: str = "eval",
-        objective: str = "non_saturating",
-        regularisers: Mapping[str, Regulariser] | None = None,
-        balance: Balance | None = None,
-        optimizer: OptimizerFactory | None = None,
+        **game: Any,
     ) -> None:
-        fits = "a paired image dataset (dataset=edges2digits, paired_folder)"
-        target, source = pair.shapes(name, "translates images", fits, Geometry.SAME_SIDE)
+        target, source = self.contract.shapes(name, pair)
         if test_mode not in TEST_MODES:
             raise GenlabError(f"model.test_mode={test_mode!r}: use eval (deterministic) or train (the paper's)")
         g = generator(source[0], target[0], target[1])
         d = discriminator(source[0] + target[0], target[1])
-        super().__init__(name, target, g, d, objective, regularisers, balance, None, optimizer)
+        super().__init__(name, target, g, d, Game.of(game))
         self.source_shape = source
         self.l1_weight = l1_weight
         self.test_mode = test_mode

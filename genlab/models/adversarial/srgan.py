@@ -15,7 +15,8 @@ beside bicubic upsampling's (`val/baseline_psnr`, …); G translates in eval mod
 running statistics).
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -23,13 +24,13 @@ from torch import Tensor, nn
 
 from genlab.errors import GenlabError
 from genlab.metrics.fidelity import fidelity_terms
-from genlab.models.adversarial.balance import Balance
 from genlab.models.adversarial.core import DiscriminatorPlay, TwoPlayerModule, running_as
-from genlab.models.base import OptimizerFactory
+from genlab.models.adversarial.game import Game
 from genlab.models.capabilities import Translates
-from genlab.models.image_pair import Geometry, ImagePair
+from genlab.models.image_pair import Contract, Geometry, ImagePair, PatchFactory
 from genlab.objectives.content import ContentLoss
-from genlab.objectives.regularisers import Regulariser
+
+UpscalerFactory = Callable[[int, int, int], nn.Module]  # (low-resolution channels, high-resolution channels, scale)
 
 
 def scale_factor(low: Sequence[int], high: Sequence[int]) -> int:
@@ -45,28 +46,29 @@ def scale_factor(low: Sequence[int], high: Sequence[int]) -> int:
 
 class SRGAN(TwoPlayerModule, Translates):
     default_optimized_metric = "val/l1"
+    contract = Contract(
+        "super-resolves images",
+        "a paired image dataset of low- and high-resolution images (dataset=sr_digits, paired_folder)",
+        Geometry.ANY,
+    )
 
     def __init__(
         self,
         name: str,
         pair: ImagePair,
-        generator: Callable[[int, int, int], nn.Module],
-        discriminator: Callable[[int, int], nn.Module],
+        generator: UpscalerFactory,
+        discriminator: PatchFactory,
         content: ContentLoss | None = None,
         pretrain_steps: int = 1000,
         adversarial_weight: float = 1e-3,
-        objective: str = "non_saturating",
-        regularisers: Mapping[str, Regulariser] | None = None,
-        balance: Balance | None = None,
-        optimizer: OptimizerFactory | None = None,
+        **game: Any,
     ) -> None:
-        fits = "a paired image dataset of low- and high-resolution images (dataset=sr_digits, paired_folder)"
-        high, low = pair.shapes(name, "super-resolves images", fits, Geometry.ANY)
+        high, low = self.contract.shapes(name, pair)
         if pretrain_steps < 0:
             raise GenlabError(f"model.pretrain_steps={pretrain_steps} must be ≥ 0 (generator steps of MSE alone)")
         scale = scale_factor(low, high)
         g, d = generator(low[0], high[0], scale), discriminator(high[0], high[1])
-        super().__init__(name, high, g, d, objective, regularisers, balance, None, optimizer)
+        super().__init__(name, high, g, d, Game.of(game))
         self.source_shape = low
         self.content = content
         self.pretrain_steps, self.adversarial_weight = int(pretrain_steps), float(adversarial_weight)

@@ -16,20 +16,19 @@ the papers' lr/beta correction c = k/(k + 1), which compensates for the extra st
 Pictures and PPL read W through `HasStyleSpace`; `decode` reads z (one w for every layer).
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
 from genlab.errors import GenlabError
-from genlab.models.adversarial.balance import Balance
 from genlab.models.adversarial.core import AdversarialModule, DiscriminatorPlay
+from genlab.models.adversarial.game import Game
 from genlab.models.adversarial.gan import DiscriminatorFactory
-from genlab.models.base import OptimizerFactory
 from genlab.models.capabilities import HasStyleSpace
 from genlab.nn.synthesis import StyleGenerator
 from genlab.objectives.path_length import PathLength
-from genlab.objectives.regularisers import Regulariser
 
 
 def mix_styles(w: Tensor, other: Tensor, crossover: Tensor, num_ws: int) -> Tensor:
@@ -48,17 +47,14 @@ class StyleGAN(AdversarialModule, HasStyleSpace):
         latent_dim: int = 512,
         style_mixing: float = 0.9,
         path_length: PathLength | None = None,
-        objective: str = "non_saturating",
-        regularisers: Mapping[str, Regulariser] | None = None,
-        balance: Balance | None = None,
         ema_decay: float | None = None,
-        optimizer: OptimizerFactory | None = None,
+        **game: Any,
     ) -> None:
         if not 0 <= style_mixing <= 1:
             raise GenlabError(f"model.style_mixing={style_mixing} must be a probability in [0, 1] (the papers: 0.9)")
         shape = tuple(int(s) for s in data_shape)
         d = discriminator(shape, outputs=1)
-        super().__init__(name, shape, generator, d, latent_dim, objective, regularisers, balance, ema_decay, optimizer)
+        super().__init__(name, shape, generator, d, latent_dim, Game.of(game), ema_decay)
         self.style_mixing = style_mixing
         self.path_length = path_length
         self.w_dim, self.num_ws = generator.w_dim, generator.num_ws
