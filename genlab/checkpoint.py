@@ -164,9 +164,10 @@ def rebuild_model(checkpoint: dict[str, Any]) -> torch.nn.Module:
     return model.eval()
 
 
-def rebuild_datamodule(checkpoint: dict[str, Any], stage: str = "fit"):
-    """The run's dataset, rebuilt from the config stored in the checkpoint, prepared and set up."""
-    datamodule = instantiate(checkpoint_config(checkpoint)["dataset"])
+def rebuild_datamodule(checkpoint: dict[str, Any], stage: str = "fit", **changes: Any):
+    """The run's dataset, rebuilt from the config stored in the checkpoint (with `changes`, e.g.
+    every class back for anomaly detection), prepared and set up."""
+    datamodule = instantiate({**checkpoint_config(checkpoint)["dataset"], **changes})
     datamodule.prepare_data()
     datamodule.setup(stage)
     return datamodule

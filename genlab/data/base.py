@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import lightning as L
 import torch
 from torch import Tensor
-from torch.utils.data import DataLoader, Dataset, random_split
+from torch.utils.data import DataLoader, Dataset, Subset, random_split
 
 from genlab.data.batches import TensorExamples, collate
 from genlab.data.sampler import EpochShuffleSampler, ResumingBatchSampler
@@ -34,6 +34,9 @@ class GenlabDataModule(L.LightningDataModule):
     image datasets (None for point data); image folders convert files to it. `num_classes` is
     set when labels are class indices (conditional models and classifiers rely on it).
     `label_names` names the label's columns (one for a class; several for generative factors).
+    `classes` / `exclude_classes` keep some classes only (anomaly detection trains on the normal
+    ones): both splits are filtered *after* the split is drawn, so a run without the filter has
+    the same validation examples plus the left-out classes' (`genlab eval metrics=[anomaly]`).
     """
 
     label_names: tuple[str, ...] = ("class",)
@@ -53,6 +56,8 @@ class GenlabDataModule(L.LightningDataModule):
         hflip: bool = False,
         binarize: str | None = None,
         seed: int = 0,
+        classes: Sequence[int] | None = None,
+        exclude_classes: Sequence[int] | None = None,
     ) -> None:
         super().__init__()
         if binarize not in self.binarisations:
@@ -74,6 +79,7 @@ class GenlabDataModule(L.LightningDataModule):
         self.hflip = hflip
         self.binarize = binarize
         self.seed = seed
+        self.kept_classes = kept_classes(name, num_classes, classes, exclude_classes)
         self.train_set: Dataset | None = None
         self.val_set: Dataset | None = None
         self.resume_at = (0, 0)  # (epoch, batches already consumed in it) for the next train loader
@@ -85,6 +91,11 @@ class GenlabDataModule(L.LightningDataModule):
         if self.train_set is not None:
             return
         self.train_set, self.val_set = self._load()
+        if self.kept_classes is not None:
+            self.train_set, self.val_set = (
+                of_classes(self.train_set, self.kept_classes),
+                of_classes(self.val_set, self.kept_classes),
+            )
         if self.binarize is not None:
             # validation is binarised once (fixed draws per example) so its NLL is comparable across epochs
             self.val_set = Binarised(self.val_set, self.binarize, self.seed)
@@ -200,6 +211,36 @@ class Binarised(Dataset):
             return (x > 0.5).to(x.dtype), label
         generator = torch.Generator().manual_seed(self.seed * 1_000_003 + index)
         return torch.bernoulli(x, generator=generator), label
+
+
+def kept_classes(
+    name: str, num_classes: int | None, classes: Sequence[int] | None, exclude: Sequence[int] | None
+) -> tuple[int, ...] | None:
+    """The classes a run keeps (None: all), from `dataset.classes` or `dataset.exclude_classes`."""
+    if classes is None and exclude is None:
+        return None
+    option = "dataset.classes" if classes is not None else "dataset.exclude_classes"
+    given = [int(c) for c in (classes if classes is not None else exclude)]
+    if num_classes is None:
+        raise GenlabError(
+            f"{option}={given}: dataset '{name}' has no class labels; use a labelled dataset "
+            "(digits, mnist, fashion_mnist, cifar10)"
+        )
+    if classes is not None and exclude is not None:
+        raise GenlabError(f"dataset.classes={given} and dataset.exclude_classes: set one of them, not both")
+    wrong = [c for c in given if not 0 <= c < num_classes]
+    if wrong or not given:
+        raise GenlabError(f"{option}={given}: name classes in [0, {num_classes}), e.g. {option}=[0]")
+    kept = tuple(sorted(set(given))) if classes is not None else tuple(c for c in range(num_classes) if c not in given)
+    if not kept:
+        raise GenlabError(f"{option}={given} leaves no class to train on; exclude fewer")
+    return kept
+
+
+def of_classes(dataset: Dataset, kept: Sequence[int]) -> Subset:
+    """The examples of `dataset` whose class label is in `kept`, in their order."""
+    labels = torch.as_tensor([int(dataset[i][1]) for i in range(len(dataset))])
+    return Subset(dataset, torch.isin(labels, torch.as_tensor(list(kept))).nonzero().flatten().tolist())
 
 
 def first_examples(dataset: Dataset, n: int) -> Tensor:

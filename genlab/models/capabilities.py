@@ -193,6 +193,22 @@ class HasLikelihood(ABC):
         return bits_per_dim(self.negative_log_likelihood(x), math.prod(x.shape[1:]))
 
 
+class ImportanceSamples(ABC):
+    """A latent-variable model with an encoder q(z|x) to draw z from for a given x (VAEs): the
+    importance-weighted bound on log p(x) and An & Cho's reconstruction probability, the scores
+    anomaly detection reads beside −ELBO (`genlab eval metrics=[anomaly]`)."""
+
+    @abstractmethod
+    def iwae_nll(self, x: Tensor, k: int) -> Tensor:
+        """−log of the K-sample importance-weighted bound (Burda et al., 2016) per example, in nats:
+        K = 1 is −ELBO, and the bound tightens (this decreases in expectation) as K grows."""
+
+    @abstractmethod
+    def reconstruction_probability(self, x: Tensor, samples: int) -> Tensor:
+        """An & Cho (2015): E_{z∼q(z|x)}[log p(x|z)] per example over `samples` draws of z, in nats
+        (low: the decoder cannot explain x from the codes its encoder gives it)."""
+
+
 class Discriminates(ABC):
     """Has a discriminator whose output on data can be read (2-D surfaces, saturation alarms)."""
 

@@ -5,15 +5,24 @@ from collections.abc import Sequence
 
 import torch
 from torch import Tensor
+from torch.distributions import Normal
 
 from genlab.models.autoencoder import NetFactory
 from genlab.models.base import GenerativeModule, OptimizerFactory
-from genlab.models.capabilities import DecodesLatents, Encodes, HasLikelihood, Reconstructs, Samples, bits_per_dim
+from genlab.models.capabilities import (
+    DecodesLatents,
+    Encodes,
+    HasLikelihood,
+    ImportanceSamples,
+    Reconstructs,
+    Samples,
+    bits_per_dim,
+)
 from genlab.objectives.kl import gaussian_kl, reparameterise
 from genlab.objectives.reconstruction import output_to_image, reconstruction_nll
 
 
-class VAE(GenerativeModule, Samples, DecodesLatents, Reconstructs, Encodes, HasLikelihood):
+class VAE(GenerativeModule, Samples, DecodesLatents, Reconstructs, Encodes, HasLikelihood, ImportanceSamples):
     """Gaussian encoder q(z|x), standard normal prior, Bernoulli or Gaussian decoder p(x|z).
 
     Logged per example in nats: `recon` = E_q[−log p(x|z)] (one sample), `kl` = KL(q‖p) in
@@ -69,6 +78,24 @@ class VAE(GenerativeModule, Samples, DecodesLatents, Reconstructs, Encodes, HasL
         """−ELBO per example (one sample of z): an upper bound on −log p(x)."""
         recon, kl = self._per_example(x, *self.encode(x))
         return recon + kl
+
+    def _posterior_draws(self, x: Tensor, k: int) -> tuple[Tensor, Tensor, Tensor]:
+        """(log p(x|z), log p(z), log q(z|x)) for `k` draws z ∼ q(z|x) of each example, each (k, n)."""
+        mu, logvar = self.encode(x)
+        std = (0.5 * logvar).exp()
+        z = mu + std * torch.randn(k, *mu.shape, device=mu.device, dtype=mu.dtype)
+        repeated = x.expand(k, *x.shape).flatten(0, 1)
+        log_px = -reconstruction_nll(self.decoder(z.flatten(0, 1)), repeated, self.likelihood, self.obs_sigma)
+        log_pz = Normal(0.0, 1.0).log_prob(z).sum(-1)
+        log_qz = Normal(mu, std).log_prob(z).sum(-1)
+        return log_px.view(k, -1), log_pz, log_qz
+
+    def iwae_nll(self, x: Tensor, k: int) -> Tensor:
+        log_px, log_pz, log_qz = self._posterior_draws(x, k)
+        return -(torch.logsumexp(log_px + log_pz - log_qz, dim=0) - math.log(k))
+
+    def reconstruction_probability(self, x: Tensor, samples: int) -> Tensor:
+        return self._posterior_draws(x, samples)[0].mean(0)
 
     def _terms(self, x: Tensor, mu: Tensor, logvar: Tensor) -> dict[str, Tensor]:
         recon, kl = (t.mean() for t in self._per_example(x, mu, logvar))

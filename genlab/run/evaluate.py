@@ -26,6 +26,7 @@ from genlab.metrics.scores import PATH_LENGTHS, Scores, ScoreSettings
 from genlab.metrics.separability import linear_separability
 from genlab.models.base import require
 from genlab.models.capabilities import Encodes, Samples, Translates
+from genlab.run.anomaly import anomaly_report
 from genlab.run.arguments import check_eval
 from genlab.run.choices import choose_sampler
 
@@ -45,6 +46,12 @@ def evaluate(cfg: DictConfig) -> Path:
     device = pick_device(cfg.device)
     model.to(device)
     records, from_cache = [], None
+    if "anomaly" in names:  # a report of its own: per-example scores, not sample statistics
+        report = anomaly_report(model, checkpoint, ckpt, cfg, device)
+        print(report)
+        names = [m for m in names if m != "anomaly"]
+        if not names:
+            return report
     sample_names = [m for m in names if m != "separability"]
     if sample_names:
         records, from_cache = sample_records(sample_names, model, datamodule, cfg, device)
