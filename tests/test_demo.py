@@ -8,6 +8,7 @@ import re
 import pytest
 
 from genlab.demo.recipe import Figure, Recipe, Training, demo_names, load_recipe
+from genlab.demo.runner import number, protocol_of
 from genlab.errors import GenlabError
 from tests.conftest import cli_output_in_process
 
@@ -90,3 +91,15 @@ def test_a_demo_reuses_its_finished_run(tmp_path, outputs):
     assert (run / "checkpoints" / "last.ckpt").stat().st_mtime_ns == trained
     assert [p.name for p in run.parent.iterdir()] == [run.name]
     assert (outputs / "demos" / "gan_dynamics" / "index.md").is_file(), "the page beside its runs by default"
+
+
+def test_a_number_from_a_report_is_read_by_its_dotted_path_or_refused_in_one_line(tmp_path):
+    report = tmp_path / "metrics" / "anomaly_last.json"
+    report.parent.mkdir()
+    report.write_text(json.dumps({"protocol": {"split": "val"}, "scores": {"pca": {"auroc": 0.75}}}))
+    assert number(tmp_path, "scores.pca.auroc", "anomaly_digits", "metrics/anomaly_last.json") == 0.75
+    assert protocol_of(tmp_path, "scores.pca.auroc", "metrics/anomaly_last.json") == {"split": "val"}
+    with pytest.raises(GenlabError, match=r"holds no number at scores\.iwae\.auroc; the recipe names a report"):
+        number(tmp_path, "scores.iwae.auroc", "anomaly_digits", "metrics/anomaly_last.json")
+    with pytest.raises(GenlabError, match="holds no number"):
+        number(tmp_path, "scores.pca.auroc", "anomaly_digits", "metrics/missing.json")

@@ -30,8 +30,10 @@ class Figure(Strict):
 
 class Number(Strict):
     run: str
-    key: str  # a logged value in the run's summary.json (`val/modes_covered`, `metrics/fid[…]`)
+    key: str  # a logged value in the run's summary.json (`val/modes_covered`, `metrics/fid[…]`), or with
+    # `report`, a dotted path into that JSON (`scores.neg_elbo.auroc`)
     caption: str
+    report: str | None = None  # a JSON report below the run folder that a command wrote (metrics/anomaly_last.json)
 
 
 class Recipe(Strict):

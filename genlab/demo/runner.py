@@ -76,8 +76,10 @@ def newest(folder: Path, pattern: str, demo: str) -> Path:
     return found[-1]
 
 
-def protocol_of(folder: Path, key: str) -> dict | None:
-    """The protocol card of the latest score `metrics/<name>` in the run's metrics.jsonl."""
+def protocol_of(folder: Path, key: str, report: str | None) -> dict | None:
+    """The protocol card of the report, or of the latest score `metrics/<name>` in the run's metrics.jsonl."""
+    if report is not None:
+        return json.loads((folder / report).read_text()).get("protocol")
     records = folder / "metrics.jsonl"
     if not key.startswith("metrics/") or not records.is_file():
         return None
@@ -86,11 +88,21 @@ def protocol_of(folder: Path, key: str) -> dict | None:
     return matching[-1]["protocol"] if matching else None
 
 
-def number(folder: Path, key: str, demo: str) -> float:
-    final = json.loads((folder / SUMMARY).read_text())["final"]
-    if key not in final:
-        raise GenlabError(f"demo {demo}: {folder} logged no {key}; it logged {', '.join(final) or 'nothing'}")
-    return final[key]
+def number(folder: Path, key: str, demo: str, report: str | None) -> float:
+    if report is None:
+        final = json.loads((folder / SUMMARY).read_text())["final"]
+        if key not in final:
+            raise GenlabError(f"demo {demo}: {folder} logged no {key}; it logged {', '.join(final) or 'nothing'}")
+        return final[key]
+    file = folder / report
+    value = json.loads(file.read_text()) if file.is_file() else None
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    if not isinstance(value, int | float):
+        raise GenlabError(
+            f"demo {demo}: {file} holds no number at {key}; the recipe names a report its commands did not write"
+        )
+    return float(value)
 
 
 def run_demo(demo: Demo) -> Path:
@@ -111,9 +123,9 @@ def run_demo(demo: Demo) -> Path:
         {
             "key": n.key,
             "caption": n.caption,
-            "value": number(folders[n.run], n.key, recipe.name),
+            "value": number(folders[n.run], n.key, recipe.name, n.report),
             "run": str(folders[n.run]),
-            "protocol": protocol_of(folders[n.run], n.key),
+            "protocol": protocol_of(folders[n.run], n.key, n.report),
         }
         for n in recipe.numbers
     ]
