@@ -86,12 +86,16 @@ FAST_DATASETS = {"digits", "toy2d"}
 # refuses image labels (cgan) — the rest would repeat their digits runs
 TRANSLATION_DATASETS = {"edges2digits", "inverted_digits", "sr_digits", "masked_digits"}
 TRANSLATORS = {"pix2pix", "cyclegan", "srgan", "context_encoder"}
+# the debiasing data (faces at 24 px with a subgroup item) meets the models it is for, a VAE and a
+# GAN; the rest would repeat their digits runs
+DEBIASING_DATASETS = {"biased_faces"}
 MATRIX = [
     pytest.param(model, dataset, marks=() if dataset in FAST_DATASETS else pytest.mark.slow, id=f"{model}-{dataset}")
     for dataset in DATASETS
     if dataset not in NOT_FAKEABLE | OWN_TESTS
     for model in MODELS
     if dataset not in TRANSLATION_DATASETS or model in TRANSLATORS | {"vae", "cgan"}
+    if dataset not in DEBIASING_DATASETS or model in {"classifier", "vae", "dcgan"}
 ]
 
 

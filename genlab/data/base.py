@@ -30,8 +30,9 @@ class GenlabDataModule(L.LightningDataModule):
     """Train/val splits, loaders and per-batch augmentation shared by all datasets.
 
     Subclasses implement `_load()` returning (train, val) datasets whose items are
-    `(x, label)` with x of the declared `shape`. `channels` is the configured channel count of
-    image datasets (None for point data); image folders convert files to it. `num_classes` is
+    `(x, label, …)` with x of the declared `shape` (further items are the dataset's own).
+    `channels` is the configured channel count of image datasets (None for point data); image
+    folders convert files to it. `num_classes` is
     set when labels are class indices (conditional models and classifiers rely on it).
     `label_names` names the label's columns (one for a class; several for generative factors).
     `classes` / `exclude_classes` keep some classes only (anomaly detection trains on the normal
@@ -101,7 +102,7 @@ class GenlabDataModule(L.LightningDataModule):
             self.val_set = Binarised(self.val_set, self.binarize, self.seed)
             if self.binarize == "static":
                 self.train_set = Binarised(self.train_set, "static", self.seed)
-        x, label = self.train_set[0]
+        x, label = self.train_set[0][:2]  # items may carry more (biased_faces: a subgroup for evaluation)
         if self.num_classes is not None and (label.dim() != 0 or not 0 <= int(label) < self.num_classes):
             raise GenlabError(
                 f"dataset '{self.name}' declares num_classes={self.num_classes} but its labels are not class "
@@ -205,12 +206,12 @@ class Binarised(Dataset):
     def __len__(self) -> int:
         return len(self.dataset)
 
-    def __getitem__(self, index: int) -> tuple[Tensor, Tensor]:
-        x, label = self.dataset[index]
+    def __getitem__(self, index: int) -> tuple[Tensor, ...]:
+        x, *rest = self.dataset[index]
         if self.mode == "static":
-            return (x > 0.5).to(x.dtype), label
+            return (x > 0.5).to(x.dtype), *rest
         generator = torch.Generator().manual_seed(self.seed * 1_000_003 + index)
-        return torch.bernoulli(x, generator=generator), label
+        return torch.bernoulli(x, generator=generator), *rest
 
 
 def kept_classes(
