@@ -41,6 +41,11 @@ def needs_labels(model_cfg) -> bool:
     return conditioning.rsplit(".", 1)[-1].startswith("Label") or model_cfg["_target_"].endswith(".Classifier")
 
 
+def needs_two_classes(model_cfg, dataset_cfg) -> bool:
+    """DB-VAE classifies positives against negatives."""
+    return model_cfg["_target_"].endswith(".DBVAE") and dataset_cfg.get("num_classes") != 2
+
+
 def needs_pairs(model_cfg, dataset_cfg) -> bool:
     """Translation models need a dataset with source images beside the targets."""
     return "pair" in model_cfg and dataset_cfg.get("source_shape") is None
@@ -95,7 +100,7 @@ MATRIX = [
     if dataset not in NOT_FAKEABLE | OWN_TESTS
     for model in MODELS
     if dataset not in TRANSLATION_DATASETS or model in TRANSLATORS | {"vae", "cgan"}
-    if dataset not in DEBIASING_DATASETS or model in {"classifier", "vae", "dcgan"}
+    if dataset not in DEBIASING_DATASETS or model in {"classifier", "vae", "dcgan", "dbvae"}
 ]
 
 
@@ -129,6 +134,10 @@ def test_model_dataset_fast_dev_run(model, dataset, data_dir, tmp_path):
         return
     if needs_labels(cfg.model) and cfg.dataset.get("num_classes") is None:
         with pytest.raises(GenlabError, match="declares no num_classes"):
+            assemble(cfg)
+        return
+    if needs_two_classes(cfg.model, cfg.dataset):
+        with pytest.raises(GenlabError, match="classes; use dataset=biased_faces"):
             assemble(cfg)
         return
     if needs_images(cfg.model) and len(cfg.dataset.shape) != 3:

@@ -13,12 +13,14 @@ import genlab
 from genlab.errors import GenlabError
 from genlab.models.capabilities import (
     ChoosesSampler,
+    Classifies,
     DecodesLatents,
     Discriminates,
     Encodes,
     ExportsPipeline,
     HasLikelihood,
     HasStyleSpace,
+    ImportanceSamples,
     Reconstructs,
     Samples,
     ShowsDenoising,
@@ -53,10 +55,11 @@ def test_sample_returns_exactly_n_images(model, tmp_path):
     ("model", "declared"),
     [
         ("ae", {DecodesLatents, Reconstructs, Encodes}),
-        ("vae", {Samples, DecodesLatents, Reconstructs, Encodes, HasLikelihood}),
+        ("vae", {Samples, DecodesLatents, Reconstructs, Encodes, HasLikelihood, ImportanceSamples}),
         ("dcgan", {Samples, DecodesLatents, Discriminates}),
         ("bigan", {Samples, DecodesLatents, Discriminates, Reconstructs, Encodes}),
-        ("classifier", set()),
+        ("classifier", {Classifies}),
+        ("dbvae", {Classifies, Samples, DecodesLatents, Reconstructs, Encodes}),
         ("ddpm", {Samples, ChoosesSampler, ShowsDenoising, ExportsPipeline}),
         ("pixelcnn", {Samples, HasLikelihood}),
         ("stylegan2", {Samples, DecodesLatents, Discriminates, HasStyleSpace}),
@@ -70,6 +73,7 @@ def test_families_declare_their_capabilities(model, declared, tmp_path):
     built = build(cheap_sampling(compose_train([f"model={model}", "dataset.image_size=16"], tmp_path)).model)
     everything = {Samples, DecodesLatents, Reconstructs, Encodes, HasLikelihood, Discriminates}
     everything |= {ChoosesSampler, ShowsDenoising, ExportsPipeline, HasStyleSpace, Translates}
+    everything |= {ImportanceSamples, Classifies}
     assert {c for c in everything if isinstance(built, c)} == declared
 
 

@@ -60,6 +60,8 @@ FAMILIES = {
     ),
     "srgan": (["model=srgan", *SRGAN_TINY], 2),  # 10 generator steps of MSE, then both players
     "context_encoder": (["model=context_encoder", *CONTEXT_ENCODER_TINY], 2),
+    # biased_faces at batch size 480: 6 batches; each epoch draws by weights from the model at its start
+    "dbvae": (["model=dbvae", "dataset.batch_size=480", "model.net.widths=[8,16]"], 1),
 }
 
 

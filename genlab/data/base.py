@@ -6,7 +6,7 @@ single training step instead of as a shape error deep in a network.
 """
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import lightning as L
 import torch
@@ -84,6 +84,8 @@ class GenlabDataModule(L.LightningDataModule):
         self.train_set: Dataset | None = None
         self.val_set: Dataset | None = None
         self.resume_at = (0, 0)  # (epoch, batches already consumed in it) for the next train loader
+        self.weigh: Callable[[Dataset], Tensor] | None = None  # see resample_by
+        self.epoch_weights: tuple[int, Tensor] | None = None  # (epoch, the probabilities it draws by)
 
     def _load(self) -> tuple[Dataset, Dataset]:
         raise NotImplementedError
@@ -125,26 +127,46 @@ class GenlabDataModule(L.LightningDataModule):
         between a resumed and an uninterrupted run), so loaders draw from their own generator."""
         return torch.Generator().manual_seed(self.seed)
 
-    def state_dict(self) -> dict[str, int]:
+    def resample_by(self, weigh: Callable[[Dataset], Tensor]) -> None:
+        """Draw each epoch's training examples by `weigh(train_set)` (one probability per example,
+        computed when the epoch's iteration starts) instead of a permutation: DB-VAE's adaptive
+        resampling. The probabilities of the epoch in progress are saved with the checkpoint, so a
+        resumed run draws the rest of the epoch as an uninterrupted one; an epoch that starts after
+        a resume computes its own from the restored model, as it would have."""
+        self.weigh = weigh
+
+    def _weights_of(self, epoch: int) -> Tensor:
+        if self.epoch_weights is None or self.epoch_weights[0] != epoch:
+            self.epoch_weights = (epoch, self.weigh(self.train_set).detach().double().cpu())
+        return self.epoch_weights[1]
+
+    def state_dict(self) -> dict:
         """Where training stands in the data, saved in every checkpoint: the epoch and the number
         of its batches the steps consumed (Lightning's count, not the loader's, which runs ahead by
-        the batches it prefetched). A finished epoch is saved as the start of the next."""
+        the batches it prefetched). A finished epoch is saved as the start of the next. With
+        `resample_by`, also the probabilities the epoch in progress draws by."""
         trainer = self.trainer
         if trainer is None or trainer.state.fn != "fit":
             return {}
         consumed = trainer.fit_loop.epoch_loop.batch_progress.current.processed
+        weights = {}
+        if self.epoch_weights is not None:  # the probabilities the epoch in progress draws by
+            weights = {"weights_epoch": self.epoch_weights[0], "weights": self.epoch_weights[1]}
         if consumed >= trainer.num_training_batches:
-            return {"epoch": trainer.current_epoch + 1, "batches": 0}
-        return {"epoch": trainer.current_epoch, "batches": consumed}
+            return {"epoch": trainer.current_epoch + 1, "batches": 0, **weights}
+        return {"epoch": trainer.current_epoch, "batches": consumed, **weights}
 
-    def load_state_dict(self, state: dict[str, int]) -> None:
+    def load_state_dict(self, state: dict) -> None:
         if state:
             self.resume_at = (int(state["epoch"]), int(state["batches"]))
+        if "weights" in state:
+            self.epoch_weights = (int(state["weights_epoch"]), state["weights"])
 
     def train_dataloader(self) -> DataLoader:
         assert self.train_set is not None, "call setup() first"
         (epoch, skip), self.resume_at = self.resume_at, (0, 0)
-        sampler = EpochShuffleSampler(len(self.train_set), self.seed, epoch)
+        weigh = self._weights_of if self.weigh is not None else None
+        sampler = EpochShuffleSampler(len(self.train_set), self.seed, epoch, weigh)
         return DataLoader(
             self.train_set,
             batch_sampler=ResumingBatchSampler(sampler, self.batch_size, drop_last=True, skip=skip),

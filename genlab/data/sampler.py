@@ -11,23 +11,32 @@ then skips per rank, which is what each rank consumed.
 """
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import torch
+from torch import Tensor
 from torch.utils.data import BatchSampler, Sampler
 
 
 class EpochShuffleSampler(Sampler[int]):
-    def __init__(self, size: int, seed: int = 0, epoch: int = 0) -> None:
+    """A permutation per epoch; or, with `weigh` (epoch → one probability per example), `size`
+    draws with replacement by those probabilities (DB-VAE's adaptive resampling), asked for when
+    the epoch's iteration starts."""
+
+    def __init__(self, size: int, seed: int = 0, epoch: int = 0, weigh: Callable[[int], Tensor] | None = None) -> None:
         self.size = size
         self.seed = seed
         self.epoch = epoch
+        self.weigh = weigh
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
     def __iter__(self) -> Iterator[int]:
         generator = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
+        if self.weigh is not None:
+            weights = self.weigh(self.epoch).double()
+            return iter(torch.multinomial(weights, self.size, replacement=True, generator=generator).tolist())
         return iter(torch.randperm(self.size, generator=generator).tolist())
 
     def __len__(self) -> int:

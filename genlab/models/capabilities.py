@@ -209,6 +209,15 @@ class ImportanceSamples(ABC):
         (low: the decoder cannot explain x from the codes its encoder gives it)."""
 
 
+class Classifies(ABC):
+    """Predicts each example's class (the classifier; DB-VAE's head): accuracy per subgroup
+    (`genlab eval metrics=[subgroups]`)."""
+
+    @abstractmethod
+    def predict(self, x: Tensor) -> Tensor:
+        """The predicted class index of each example."""
+
+
 class Discriminates(ABC):
     """Has a discriminator whose output on data can be read (2-D surfaces, saturation alarms)."""
 

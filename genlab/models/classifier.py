@@ -15,10 +15,11 @@ from torch import Tensor, nn
 
 from genlab.errors import GenlabError
 from genlab.models.base import GenerativeModule, OptimizerFactory
+from genlab.models.capabilities import Classifies
 from genlab.nn.conv import conv_encoder
 
 
-class Classifier(GenerativeModule):
+class Classifier(GenerativeModule, Classifies):
     def __init__(
         self,
         name: str,
@@ -47,6 +48,9 @@ class Classifier(GenerativeModule):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.head(self.body(x))
+
+    def predict(self, x: Tensor) -> Tensor:
+        return self(x).argmax(1)
 
     def _step(self, stage: str, batch: list[Tensor]) -> Tensor:
         x, y = batch[0], batch[1]

@@ -11,7 +11,7 @@ from typing import Any
 
 from genlab.errors import GenlabError
 
-METRICS = ("fid", "kid", "is", "precision", "recall", "ppl", "ppl_w", "separability", "anomaly")
+METRICS = ("fid", "kid", "is", "precision", "recall", "ppl", "ppl_w", "separability", "anomaly", "subgroups")
 PICTURES = ("mixing", "truncation", "interpolate", "sefa", "edit", "traversal")
 
 

@@ -29,6 +29,7 @@ from genlab.models.capabilities import Encodes, Samples, Translates
 from genlab.run.anomaly import anomaly_report
 from genlab.run.arguments import check_eval
 from genlab.run.choices import choose_sampler
+from genlab.run.subgroups import subgroup_report
 
 
 def pick_device(name: str) -> torch.device:
@@ -46,12 +47,13 @@ def evaluate(cfg: DictConfig) -> Path:
     device = pick_device(cfg.device)
     model.to(device)
     records, from_cache = [], None
-    if "anomaly" in names:  # a report of its own: per-example scores, not sample statistics
-        report = anomaly_report(model, checkpoint, ckpt, cfg, device)
+    reports = {"anomaly": anomaly_report, "subgroups": subgroup_report}  # per-example reports of their own
+    written = [reports[name](model, checkpoint, ckpt, cfg, device) for name in names if name in reports]
+    for report in written:
         print(report)
-        names = [m for m in names if m != "anomaly"]
-        if not names:
-            return report
+    names = [m for m in names if m not in reports]
+    if not names:
+        return written[-1]
     sample_names = [m for m in names if m != "separability"]
     if sample_names:
         records, from_cache = sample_records(sample_names, model, datamodule, cfg, device)
