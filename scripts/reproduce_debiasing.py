@@ -65,7 +65,7 @@ def main(epochs: int, seeds: int) -> None:
     dbvae = root / "dbvae-0" / "checkpoints" / "last.ckpt"
     favoured(dbvae, FIGURES / "favoured.png")
     genlab("explore", f"ckpt={dbvae}", "what=traversal", "k=8")
-    (traversal,) = (root / "dbvae-0" / "explore").glob("traversal*.png")
+    (traversal,) = (root / "dbvae-0" / "explore").glob("*traversal*.png")
     shutil.copyfile(traversal, FIGURES / "traversal.png")
     print(json.dumps(means, indent=2))
 

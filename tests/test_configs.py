@@ -19,7 +19,11 @@ GROUPS = collect(files("genlab.configs"))
 MODELS = sorted(GROUPS["model"])
 DATASETS = sorted(GROUPS["dataset"])
 NOT_FAKEABLE = {"cifar10"}  # torchvision checks the md5 of the real archive files
-OWN_TESTS = {"paired_folder", "unpaired_folder"}  # the translators' folders: tests/test_translation_folders.py
+OWN_TESTS = {
+    "paired_folder",
+    "unpaired_folder",
+    "class_folders",
+}  # folders of their own: test_translation_folders, test_dbvae
 
 
 def needs_images(model_cfg) -> bool:

@@ -5,7 +5,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from torchvision.io import decode_png, read_file
+from torchvision.utils import save_image
 
+from genlab.callbacks.images import ResamplingGrid
 from genlab.errors import GenlabError
 from genlab.models.resampling import debiasing_weights
 from genlab.run.evaluate import evaluate
@@ -139,3 +142,100 @@ def test_dbvae_shrinks_the_subgroup_gap_of_the_plain_classifier_at_equal_steps(t
         assert gaps["dbvae", seed] < gaps["classifier", seed], gaps
     margin = sum(gaps["classifier", s] - gaps["dbvae", s] for s in (0, 1, 2)) / 3
     assert margin > 0.04, gaps
+
+
+@pytest.fixture
+def two_folders(tmp_path) -> tuple[Path, Path, list[str]]:
+    """24 light and 6 dark face crops as positives, 30 non-faces as negatives (biased_faces' sources), PNG."""
+    data = faces([], tmp_path / "source")
+    x, y, dark = data.val_set.tensors
+    pick = {"pos": torch.cat([((y == 1) & (dark == 0)).nonzero()[:24], ((y == 1) & (dark == 1)).nonzero()[:6]])}
+    pick["neg"] = (y == 0).nonzero()[:30]
+    names = []
+    for kind, rows in pick.items():
+        (tmp_path / kind).mkdir()
+        for row in rows.flatten().tolist():
+            name = f"{kind}{row:04d}.png"
+            save_image(x[row], tmp_path / kind / name)
+            names.append(f"{name},{int(dark[row])}")
+    return tmp_path / "pos", tmp_path / "neg", names
+
+
+def folder_args(positives: Path, negatives: Path, *more: str) -> list[str]:
+    common = ["dataset.channels=1", "dataset.image_size=16", "dataset.num_workers=0", "dataset.val_fraction=0.5"]
+    common.append("dataset.batch_size=10")
+    return [
+        "model=dbvae",
+        "dataset=class_folders",
+        f"dataset.positives={positives}",
+        f"dataset.negatives={negatives}",
+        *common,
+        *more,
+    ]
+
+
+def test_two_folders_and_a_subgroup_csv_train_dbvae_and_give_the_subgroup_report(two_folders, tmp_path):
+    positives, negatives, names = two_folders
+    table = tmp_path / "subgroups.csv"
+    table.write_text("file,subgroup\n" + "\n".join(names) + "\n")
+    run = fit(
+        [
+            *folder_args(positives, negatives, f"dataset.subgroups={table}"),
+            "model.net.widths=[8,16]",
+            "trainer.max_epochs=1",
+        ],
+        tmp_path / "run",
+    )
+    assert run.datamodule.label_names == ("class", "subgroup") and len(run.datamodule.train_set) == 30
+    report = evaluate(
+        compose_command("eval", [f"ckpt={tmp_path / 'run' / 'checkpoints' / 'last.ckpt'}", "metrics=[subgroups]"])
+    )
+    cells = json.loads(report.read_text())["cells"]
+    assert {(c["label"], c["subgroup"]) for c in cells} <= {(0, 0), (0, 1), (1, 0), (1, 1)}
+    assert sum(c["n"] for c in cells) == 30
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("name,group\n", r"the first line must be the header file,subgroup"),
+        ("file,subgroup\npos0000.png,dark\n", r"line 2: expected <file name>,<subgroup ≥ 0>, got 'pos0000.png,dark'"),
+        (
+            "file,subgroup\nnowhere.png,1\n",
+            r"line 2: no image named 'nowhere.png' in dataset.positives or dataset.negatives",
+        ),
+        (None, r"dataset.subgroups=.*missing.csv: no such file"),
+    ],
+)
+def test_a_bad_subgroup_csv_is_refused_in_one_line(two_folders, tmp_path, table, message):
+    positives, negatives, _ = two_folders
+    path = tmp_path / ("missing.csv" if table is None else "subgroups.csv")
+    if table is not None:
+        path.write_text(table)
+    with pytest.raises(GenlabError, match=message):
+        faces_from_folders = build(
+            compose_train(folder_args(positives, negatives, f"dataset.subgroups={path}"), tmp_path).dataset
+        )
+        faces_from_folders.setup()
+
+
+def test_a_missing_folder_is_named_in_one_line(two_folders, tmp_path):
+    positives, _, _ = two_folders
+    data = build(compose_train(folder_args(positives, tmp_path / "absent"), tmp_path).dataset)
+    with pytest.raises(
+        GenlabError, match=r"dataset 'class_folders' not found under .*absent \(dataset.negatives: no image files\)"
+    ):
+        data.setup()
+
+
+def test_every_epoch_pictures_the_most_and_least_drawn_training_examples(tmp_path):
+    grid = ResamplingGrid(str(tmp_path), n=8)
+    run = fit([*TINY, "trainer.max_epochs=2"], tmp_path, extra_callbacks=[grid])
+    pictures = sorted((tmp_path / "images" / "resampling").glob("step_*.png"))
+    assert len(pictures) == 2
+    picture = decode_png(read_file(str(pictures[-1])))
+    assert picture.shape[1:] == (2 * (24 + 2) + 2, 4 * (24 + 2) + 2)  # two rows of four, 2-px padding
+    _, weights = run.datamodule.epoch_weights
+    _, y, _ = run.datamodule.train_set.tensors
+    order = torch.argsort(weights, descending=True)
+    assert y[order[:4]].eq(1).all() and y[order[-4:]].eq(1).all()  # both rows are faces

@@ -19,6 +19,7 @@ from torchvision.utils import make_grid
 
 from genlab.analysis.grids import inputs_above_outputs
 from genlab.analysis.traversal import latent_traversal
+from genlab.data.base import GenlabDataModule
 from genlab.models.base import GenerativeModule
 from genlab.models.capabilities import DecodesLatents, Encodes, Reconstructs, Samples, Translates
 
@@ -158,3 +159,25 @@ class TranslationGrid(ImageGridCallback):
             sources = F.interpolate(sources, size=targets.shape[-2:], mode="nearest")
         as_target = [t.expand(-1, targets.shape[1], -1, -1) if t.shape[1] == 1 else t for t in (sources, translated)]
         return torch.cat([*as_target, targets]), len(targets)
+
+
+class ResamplingGrid(ImageGridCallback):
+    """The training examples the epoch's adaptive resampling draws most often (top row) and least
+    often (bottom row): DB-VAE's picture of what its latent histograms find rare and common. Under
+    DB-VAE both rows are positives (negatives are all drawn at the mean rate, which the rare
+    positives exceed and the common ones fall below). Only for data drawn by
+    `GenlabDataModule.resample_by`; only the shown images are read."""
+
+    tag = "resampling"
+
+    def applies_to(self, pl_module: GenerativeModule) -> bool:
+        datamodule = pl_module.trainer.datamodule
+        return isinstance(datamodule, GenlabDataModule) and datamodule.epoch_weights is not None
+
+    def make_images(self, pl_module: GenerativeModule) -> tuple[Tensor, int]:
+        datamodule = pl_module.trainer.datamodule
+        _, weights = datamodule.epoch_weights
+        per_row = min(self.n // 2, len(weights) // 2)
+        order = torch.argsort(weights, descending=True)
+        chosen = torch.cat([order[:per_row], order.flip(0)[:per_row]]).tolist()
+        return torch.stack([datamodule.train_set[i][0] for i in chosen]), per_row

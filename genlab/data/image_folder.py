@@ -42,20 +42,26 @@ def image_files(folder: Path, recursive: bool = True) -> list[Path]:
 
 
 class ImageFiles(Dataset):
-    def __init__(self, files: list[Path], transform: v2.Compose, mode: str) -> None:
+    """The images of `files`, each with its row of `labels` (default: the single label 0)."""
+
+    def __init__(
+        self, files: list[Path], transform: v2.Compose, mode: str, labels: list[tuple[int, ...]] | None = None
+    ) -> None:
         self.files = files
         self.transform = transform
         self.mode = mode
+        self.labels = labels
 
     def __len__(self) -> int:
         return len(self.files)
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, ...]:
         try:
             image = decode_image(self.files[index], self.mode)
         except (OSError, SyntaxError, ValueError) as exc:  # PIL's ways of saying "not a valid image"
             raise corrupt_file(self.files[index], f"cannot be decoded: {exc}", FIX) from None
-        return self.transform(image), 0
+        labels = self.labels[index] if self.labels is not None else (0,)
+        return self.transform(image), *(torch.tensor(label) for label in labels)
 
 
 def undecodable(files: list[Path], mode: str) -> list[Path]:

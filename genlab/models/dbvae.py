@@ -54,7 +54,8 @@ class DBVAE(GenerativeModule, Classifies, Samples, DecodesLatents, Reconstructs,
         if num_classes != 2:
             raise GenlabError(
                 f"model=dbvae classifies positives (class 1, which its VAE learns) against negatives (class 0), "
-                f"but dataset '{dataset}' has {num_classes or 'no'} classes; use dataset=biased_faces"
+                f"but dataset '{dataset}' has {num_classes or 'no'} classes; use dataset=biased_faces or "
+                "dataset=class_folders"
             )
         if kl_weight < 0:
             raise GenlabError(f"model.kl_weight={kl_weight} must be ≥ 0 (the lab's: 5e-4)")

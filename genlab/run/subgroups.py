@@ -40,6 +40,8 @@ def subgroup_cells(model, dataset, batch_size: int, device: torch.device) -> lis
         for batch in DataLoader(dataset, batch_size=batch_size, collate_fn=collate)
     ]
     predicted, labels, groups = (torch.cat(column) for column in zip(*rows, strict=True))
+    labelled = groups >= 0  # −1: an image the subgroup CSV does not name (dataset=class_folders)
+    predicted, labels, groups = predicted[labelled], labels[labelled], groups[labelled]
     cells = []
     for label in labels.unique().tolist():
         for group in groups.unique().tolist():
@@ -56,10 +58,15 @@ def subgroup_report(model, checkpoint: dict, ckpt: Path, cfg: DictConfig, device
     if "subgroup" not in datamodule.label_names:
         raise GenlabError(
             f"metrics=[subgroups] needs a dataset whose examples carry a subgroup label, and '{datamodule.name}' "
-            "has none; use dataset=biased_faces"
+            "has none; use dataset=biased_faces, or dataset=class_folders with dataset.subgroups=FILE.csv"
         )
     cells = subgroup_cells(model.eval(), datamodule.val_set, cfg.batch_size, device)
     positives = [c.accuracy for c in cells if c.label == POSITIVE]
+    if not positives:
+        raise GenlabError(
+            f"dataset '{datamodule.name}': no validation image of class 1 has a subgroup label; label some in "
+            "the dataset.subgroups CSV"
+        )
     gap = max(positives) - min(positives)
     report = {
         "checkpoint": str(ckpt),
@@ -102,7 +109,8 @@ def bar_chart(models: dict[str, list[Cell]], out: Path) -> None:
         accuracy = {(c.label, c.subgroup): c.accuracy for c in models[name]}
         ax.bar([k + i * width for k in range(len(keys))], [accuracy.get(key, 0.0) for key in keys], width, label=name)
     ax.set_xticks([k + 0.4 - width / 2 for k in range(len(keys))], [f"class {a}\nsubgroup {b}" for a, b in keys])
-    ax.set(ylabel="accuracy", ylim=(min(0.5, ax.get_ylim()[0]), 1.0))
+    lowest = min(c.accuracy for cells in models.values() for c in cells)
+    ax.set(ylabel="accuracy", ylim=(max(0.0, min(0.5, lowest - 0.05)), 1.0))
     ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
     fig.savefig(out, dpi=120)
