@@ -54,14 +54,23 @@ def main(epochs: int, seeds: int) -> None:
     for seed in range(seeds):
         for name, overrides in MODELS.items():
             run = root / f"{name}-{seed}"
-            genlab("train", *overrides, f"trainer.max_epochs={epochs}", f"seed={seed}", "logger=none", f"hydra.run.dir={run}")
+            genlab(
+                "train",
+                *overrides,
+                f"trainer.max_epochs={epochs}",
+                f"seed={seed}",
+                "logger=none",
+                f"hydra.run.dir={run}",
+            )
             genlab("eval", f"ckpt={run / 'checkpoints' / 'last.ckpt'}", "metrics=[subgroups]")
             runs[name][seed] = json.loads((run / "metrics" / "subgroups_last.json").read_text())
             print(f"seed {seed} {name}: gap {runs[name][seed]['gap']:.3f}", flush=True)
     means = {name: sum(r["gap"] for r in by_seed.values()) / seeds for name, by_seed in runs.items()}
     summary = {"epochs": epochs, "seeds": seeds, "mean_gap": means, "runs": runs}
     (FIGURES / "gaps.json").write_text(json.dumps(summary, indent=2))
-    bar_chart({name: [Cell(**c) for c in by_seed[0]["cells"]] for name, by_seed in runs.items()}, FIGURES / "accuracy.png")
+    bar_chart(
+        {name: [Cell(**c) for c in by_seed[0]["cells"]] for name, by_seed in runs.items()}, FIGURES / "accuracy.png"
+    )
     dbvae = root / "dbvae-0" / "checkpoints" / "last.ckpt"
     favoured(dbvae, FIGURES / "favoured.png")
     genlab("explore", f"ckpt={dbvae}", "what=traversal", "k=8")
