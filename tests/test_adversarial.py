@@ -15,7 +15,7 @@ from genlab.metrics.modes import mode_coverage
 from genlab.models.adversarial.conditioning import Condition
 from genlab.nn.gan import apply_spectral_norm, dcgan_discriminator, dcgan_generator, mlp_discriminator
 from genlab.objectives.adversarial import OBJECTIVES
-from genlab.objectives.discriminator_penalties import clip_weights, gradient_penalty, r1_penalty
+from genlab.objectives.discriminator_penalties import clip_weights, dragan_penalty, gradient_penalty, r1_penalty
 from genlab.run.train import assemble
 from tests.conftest import compose_train, fit
 
@@ -86,6 +86,21 @@ def test_gradient_penalty_on_a_linear_critic():
     expected = (w.norm() - 1) ** 2  # the norm is over all non-batch dimensions together
     torch.testing.assert_close(gradient_penalty(critic, real, fake), expected)
     torch.testing.assert_close(r1_penalty(critic, real), w.norm() ** 2)
+
+
+def test_dragans_penalty_matches_its_formula_on_a_linear_critic_at_points_near_the_real_data():
+    torch.manual_seed(0)
+    w = torch.randn(3, 4, 4)
+    seen = []
+
+    def critic(x: torch.Tensor) -> torch.Tensor:
+        seen.append(x.detach())
+        return (x * w).flatten(1).sum(1)  # ∇D(x) = w everywhere
+
+    real = torch.randn(64, 3, 4, 4)
+    torch.testing.assert_close(dragan_penalty(critic, real), (w.norm() - 1) ** 2)
+    offset = seen[0] - real  # α·0.5·std(x)·U(0, 1): non-negative, at most half a standard deviation
+    assert offset.min() >= 0 and offset.max() <= 0.5 * real.std() + 1e-6 and offset.max() > 0.25 * real.std()
 
 
 def test_spectral_norm_bounds_the_largest_singular_value():

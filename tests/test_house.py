@@ -101,6 +101,15 @@ def test_lazy_r1_is_computed_one_step_in_four_with_four_times_the_weight(tmp_pat
     assert logged == pytest.approx([4 * 0.5 * 3.0 * value for value in calls], rel=1e-6)
 
 
+def test_dragan_joins_ds_loss_on_every_game_with_its_weight(tmp_path):
+    recorder = TermRecorder()
+    overrides = ["model=gan", "dataset=toy2d", "model/regulariser=[dragan]", "model.regularisers.dragan.weight=2.0"]
+    fit([*overrides, "trainer.max_steps=8"], tmp_path, [recorder])
+    assert all(batch["train/dragan"] > 0 for batch in recorder.batches) and len(recorder.batches) == 4
+    with pytest.raises(GenlabError, match=r"Dragan\(spread=0\): the perturbation's scale must be positive"):
+        regularisers.Dragan(spread=0)
+
+
 def test_regulariser_intervals_must_be_whole_steps():
     with pytest.raises(GenlabError, match="every=0"):
         regularisers.R1(weight=10.0, every=0)

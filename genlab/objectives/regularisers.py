@@ -6,7 +6,7 @@ the loss is scaled by `every`, so on average it weighs `weight` × penalty whate
 the penalty joins D's ordinary step instead of a separate optimiser step, so Adam's learning
 rate and betas need no k/(k+1) correction. Three kinds share this one mechanism:
 
-- penalties on D's input gradients, added to D's loss: `GradientPenalty` (WGAN-GP), `R1`;
+- penalties on D's input gradients, added to D's loss: `GradientPenalty` (WGAN-GP), `Dragan`, `R1`;
 - constraints applied after D's optimiser step: `WeightClip` (WGAN);
 - reparametrisations applied once when D is built: `SpectralNorm` (SN-GAN).
 """
@@ -17,7 +17,7 @@ from torch import Tensor, nn
 
 from genlab.errors import GenlabError
 from genlab.nn.gan import apply_spectral_norm
-from genlab.objectives.discriminator_penalties import clip_weights, gradient_penalty, r1_penalty
+from genlab.objectives.discriminator_penalties import clip_weights, dragan_penalty, gradient_penalty, r1_penalty
 
 Critic = Callable[[Tensor], Tensor]
 
@@ -62,6 +62,22 @@ class GradientPenalty(Regulariser):
 
     def penalty(self, critic: Critic, real: Tensor, fake: Tensor) -> Tensor:
         return gradient_penalty(critic, real, fake)
+
+
+class Dragan(Regulariser):
+    """λ·E[(‖∇D(x̃)‖ − 1)²] at random points near the real data (Kodali et al., DRAGAN): x̃ moves
+    each real input by up to `spread` × the batch's standard deviation (the authors' 0.5)."""
+
+    input_gradients = True
+
+    def __init__(self, weight: float = 10.0, every: int = 1, spread: float = 0.5) -> None:
+        if spread <= 0:
+            raise GenlabError(f"Dragan(spread={spread}): the perturbation's scale must be positive, e.g. 0.5")
+        super().__init__(weight, every)
+        self.spread = spread
+
+    def penalty(self, critic: Critic, real: Tensor, fake: Tensor) -> Tensor:
+        return dragan_penalty(critic, real, self.spread)
 
 
 class R1(Regulariser):
