@@ -9,6 +9,7 @@ import sys
 from importlib.resources import files
 from pathlib import Path
 
+from genlab.demo.recipe import demo_names
 from genlab.run.listing import collect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,8 +40,9 @@ def test_the_readme_quotes_the_recorded_dcgan_scores():
 
 
 def test_the_option_tables_are_generated_from_the_configs():
-    """README's group table and docs/options.md are `scripts/update_docs.py`'s output: a config
-    added, removed or re-described without regenerating them fails here (#34 item 10)."""
+    """README's group table, docs/options.md and the gallery's index and nav are
+    `scripts/update_docs.py`'s output: a config or demo page added, removed or re-described
+    without regenerating them fails here (#34 item 10, #32)."""
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "update_docs.py"), "--check"], capture_output=True, text=True
     )
@@ -48,6 +50,10 @@ def test_the_option_tables_are_generated_from_the_configs():
     readme = (ROOT / "README.md").read_text()
     for group, options in collect(files("genlab.configs")).items():
         assert f"| `{group}` | {', '.join(f'`{o}`' for o in options)} |" in readme
+    gallery, nav = (ROOT / "docs" / "gallery.md").read_text(), (ROOT / "mkdocs.yml").read_text()
+    for name in demo_names():
+        assert f"`{name}`" in gallery
+        assert ((ROOT / "docs" / "gallery" / name / "index.md").is_file()) == (f"gallery/{name}/index.md" in nav)
 
 
 DURATION = re.compile(r"~?\d+(?:\.\d+)? ?(?:s|min|h)\b")
