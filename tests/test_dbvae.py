@@ -74,12 +74,12 @@ TINY = ["model=dbvae", "model.net.widths=[8,16]", "trainer.max_epochs=1"]
 def test_a_batch_of_negatives_gives_the_decoder_no_gradient(tmp_path):
     model = build(compose_train(TINY, tmp_path).model)
     x = torch.rand(8, 1, 24, 24)
-    terms, _ = model._terms([x, torch.zeros(8, dtype=torch.long)])
+    terms = model._terms([x, torch.zeros(8, dtype=torch.long)])
     terms["loss"].backward()
     assert all(p.grad is None or not p.grad.any() for p in model.decoder.parameters())
     assert any(p.grad is not None and p.grad.any() for p in model.encoder.parameters())
     model.zero_grad()
-    terms, _ = model._terms([x, torch.ones(8, dtype=torch.long)])
+    terms = model._terms([x, torch.ones(8, dtype=torch.long)])
     terms["loss"].backward()
     assert any(p.grad is not None and p.grad.any() for p in model.decoder.parameters())
 

@@ -89,7 +89,7 @@ class DBVAE(GenerativeModule, Classifies, Samples, DecodesLatents, Reconstructs,
 
     # --- training
 
-    def _terms(self, batch: list[Tensor]) -> tuple[dict[str, Tensor], Tensor]:
+    def _terms(self, batch: list[Tensor]) -> dict[str, Tensor]:
         x, positive = batch[0], batch[1].float()
         logit, mu, logvar = self._encode(x)
         cross_entropy = F.binary_cross_entropy_with_logits(logit, positive, reduction="none")
@@ -98,23 +98,21 @@ class DBVAE(GenerativeModule, Classifies, Samples, DecodesLatents, Reconstructs,
         kl = gaussian_kl(mu, logvar)
         loss = (cross_entropy + positive * (self.kl_weight * kl + l1)).mean()
         positives = positive.sum().clamp(min=1)
-        terms = {
+        return {
             "loss": loss,
             "cross_entropy": cross_entropy.mean(),
             "l1": (positive * l1).sum() / positives,
             "kl": (positive * kl).sum() / positives,
             "accuracy": ((logit > 0).float() == positive).float().mean(),
         }
-        return terms, recon
 
     def training_step(self, batch: list[Tensor], batch_idx: int) -> Tensor:
-        terms, _ = self._terms(batch)
+        terms = self._terms(batch)
         self.log_terms("train", terms)
         return terms["loss"]
 
     def validation_step(self, batch: list[Tensor], batch_idx: int) -> None:
-        terms, _ = self._terms(batch)
-        self.log_terms("val", terms)
+        self.log_terms("val", self._terms(batch))
 
     def setup(self, stage: str) -> None:
         if stage == "fit" and self.resampling is not None and self.trainer.datamodule is not None:
