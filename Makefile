@@ -22,15 +22,18 @@ train: $(INSTALLED)
 # One pytest worker per core (pytest-xdist), each torch process on one thread: most tests are
 # small CPU models and CLI processes that spend seconds importing torch and Lightning on one core,
 # so two single-threaded workers on 2 cores take 13.5 min where one two-threaded process took 23.5.
-# One thread each also keeps the workers from oversubscribing the cores.
+# One thread each also keeps the workers from oversubscribing the cores. `--dist worksteal`: a
+# worker that runs out of tests takes half of the other's queue; xdist's default hands out fixed
+# chunks, and one run left a worker idle for 15 minutes while the other ran the long learning tests
+# (that run sorted the slow tests first, which also cost minutes under worksteal: keep the files' order).
 PARALLEL := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 WORKERS ?= auto
 
 test: $(INSTALLED)
-	$(PARALLEL) $(BIN)/python -m pytest -n $(WORKERS) --durations=25 $(PYTEST_ARGS)
+	$(PARALLEL) $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal --durations=25 $(PYTEST_ARGS)
 
 test-fast: $(INSTALLED)
-	$(PARALLEL) $(BIN)/python -m pytest -n $(WORKERS) -m "not slow" $(PYTEST_ARGS)
+	$(PARALLEL) $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal -m "not slow" $(PYTEST_ARGS)
 
 # The documentation site into site/, strict: a broken link, a missing image or an unlisted page
 # fails. The option reference is regenerated from the configs first (scripts/update_docs.py).

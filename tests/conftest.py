@@ -62,7 +62,7 @@ def cheap_sampling(cfg: DictConfig, steps: int = 2) -> DictConfig:
         discriminator.layers = min(discriminator.layers, 2)
     if "sampler" in cfg.model:
         cfg.model.sampler.steps = steps
-    if "pixelcnn" in str(cfg.model.get("network", {}).get("_target_", "")) and "image_size" in cfg.dataset:
+    if str(cfg.model.get("_target_")).endswith(".PixelCNN") and "image_size" in cfg.dataset:  # and PixelRNN
         cfg.dataset.image_size = 8
     return cfg
 

@@ -30,13 +30,14 @@ def needs_images(model_cfg) -> bool:
     """Convolutional networks (conv AE/VAE nets, DCGAN G/D, the diffusion U-Net) cannot take 2-D points."""
     nets = [model_cfg.get(key) or {} for key in ("net", "generator", "discriminator", "network")]
     image_nets = ("conv", "dcgan", "unet", "pixelcnn", "gated_pixelcnn", "StyleGenerator", "ResidualDiscriminator")
+    image_nets += ("row_lstm", "diagonal_bilstm")
     image_nets += ("UNetGenerator", "ResNetGenerator", "PatchDiscriminator")
     return any(net.get("_target_", "").rsplit(".", 1)[-1].startswith(image_nets) for net in nets)
 
 
 def grey_only(model_cfg) -> bool:
-    """The gated PixelCNN models one channel (colour ordering is the plain PixelCNN's)."""
-    return (model_cfg.get("network") or {}).get("_target_", "").endswith(".gated_pixelcnn")
+    """The gated PixelCNN and PixelRNN model one channel (colour ordering is the plain PixelCNN's)."""
+    return (model_cfg.get("network") or {}).get("_target_", "").endswith((".gated_pixelcnn", "_lstm", "_bilstm"))
 
 
 def needs_labels(model_cfg) -> bool:

@@ -7,6 +7,7 @@ import pytest
 import torch
 from PIL import Image
 
+from genlab.analysis.strokes import slant_and_width
 from genlab.analysis.styles import linear_boundary, mix, sefa, style_range, truncate_styles, walk
 from genlab.checkpoint import read_checkpoint, rebuild_model
 from genlab.errors import GenlabError
@@ -83,7 +84,7 @@ def test_the_linear_boundary_separates_a_linear_attribute():
         linear_boundary(w, torch.ones(500, dtype=torch.bool))
 
 
-def test_explore_writes_every_picture_kind(stylegan_ckpt, classifier_ckpt, tmp_path, model):
+def test_explore_writes_every_picture_kind_of_a_style_based_generator(stylegan_ckpt, classifier_ckpt, tmp_path, model):
     with torch.no_grad():
         images = model.sample(200, torch.Generator().manual_seed(0))
         labels = rebuild_model(read_checkpoint(classifier_ckpt))(images).argmax(1)
@@ -92,7 +93,7 @@ def test_explore_writes_every_picture_kind(stylegan_ckpt, classifier_ckpt, tmp_p
         "edit": [f"classifier={classifier_ckpt}", f"attribute={common}", "fit_samples=200"],
         "sefa": ["layers=coarse", "k=2"],
     }
-    for what in PICTURES:
+    for what in [w for w in PICTURES if w not in ("codes", "context")]:  # InfoGAN's, autoregressive models': below
         explore_with(stylegan_ckpt, f"what={what}", *options.get(what, []), out=tmp_path)
     names = sorted(p.name for p in tmp_path.iterdir())
     expected = [
@@ -131,6 +132,10 @@ def test_explore_refuses_what_a_model_cannot_picture(tmp_path):
     ckpt = tmp_path / "checkpoints" / "last.ckpt"
     with pytest.raises(GenlabError, match="model 'dcgan' has no HasStyleSpace capability, so it cannot give SeFa"):
         explore_with(ckpt, "what=sefa")
+    with pytest.raises(GenlabError, match="model 'dcgan' has no HasCodes capability, so it cannot give a sweep"):
+        explore_with(ckpt, "what=codes")
+    with pytest.raises(GenlabError, match="model 'dcgan' has no ShowsContext capability"):
+        explore_with(ckpt, "what=context")
     assert explore_with(ckpt, "what=traversal", "k=2")[0].is_file(), "a DCGAN's z can be traversed"
     assert explore_with(ckpt, "what=interpolate", "space=z", "interpolation=slerp")[0].is_file()
 
@@ -148,3 +153,52 @@ def test_the_explore_command_refuses_in_one_line(tmp_path):
     )
     unknown = run_cli("explore", f"ckpt={ckpt}", "what=sefaa", cwd=tmp_path)
     assert unknown.returncode == 2 and "what=sefaa is unknown; choose one of mixing" in unknown.stderr
+
+
+def test_infogan_codes_picture_sweeps_each_continuous_code_with_the_sample_of_its_row_at_the_centre(tmp_path):
+    fit(["model=infogan", "dataset.image_size=16", "model.generator.width=8", "model.discriminator.width=8",
+         "trainer.max_steps=2"], tmp_path)  # fmt: skip
+    ckpt = tmp_path / "checkpoints" / "last.ckpt"
+    files = explore_with(ckpt, "what=codes", "distances=[-2,0,2]", "fit_samples=20", out=tmp_path / "pictures")
+    names = ["last_codes-c0_seed0.png", "last_codes-c1_seed0.png", "last_codes_seed0.json"]
+    assert [f.name for f in files] == names, "a PNG per code and the strokes they draw"
+    strokes = json.loads(files[2].read_text())
+    assert strokes["values"] == [-2, 0, 2] and [len(strokes["codes"][c]["width"]) for c in ("c0", "c1")] == [3, 3]
+    assert Image.open(files[0]).size == (3 * 18 + 2, 10 * 18 + 2), "a column per value, a row per category"
+    model = rebuild_model(read_checkpoint(ckpt))
+    z = torch.randn(10, model.latent_dim)
+    categorical, continuous = torch.arange(10)[:, None], torch.zeros(10, 2)
+    with torch.no_grad():
+        swept, sampled = model.decode_codes(z, categorical, continuous), model.decode(z, torch.arange(10))
+    torch.testing.assert_close(swept, sampled, msg="at 0 the sweep draws the category's own samples")
+    continuous[:, 1] = 2.0
+    with torch.no_grad():
+        assert not torch.allclose(model.decode_codes(z, categorical, continuous), sampled), "the code reaches G"
+
+
+def test_infogan_refuses_a_conditioning_without_codes(tmp_path):
+    with pytest.raises(GenlabError, match="model=infogan needs model/conditioning=info_codes, not LabelInput"):
+        fit(["model=infogan", "model/conditioning=label_input", "dataset.image_size=16", "model.generator.width=8",
+             "model.discriminator.width=8", "trainer.max_steps=1"], tmp_path)  # fmt: skip
+
+
+def test_slant_is_the_shear_of_the_stroke_and_width_its_horizontal_spread():
+    bars = torch.zeros(3, 1, 16, 16)
+    for row in range(2, 14):
+        bars[0, 0, row, 8] = 1  # upright
+        bars[1, 0, row, 8 + (8 - row) // 2] = 1  # the top half a column a row to the right
+        bars[2, 0, row, 6:11] = 1  # upright and 5 px wide
+    slant, width = slant_and_width(bars)
+    assert slant[0] == 0 and abs(slant[1] - 0.5) < 0.05 and slant[2] == 0
+    assert width[0] == 0 and abs(width[2] - 2**0.5) < 1e-9, "columns −2…2 about the centre: √2"
+
+
+def test_the_context_picture_of_a_diagonal_bilstm_misses_one_earlier_pixel(tmp_path):
+    fit(["model=diagonal_bilstm", "dataset.image_size=16", "model.network.width=4", "model.network.layers=2",
+         "trainer.max_steps=1"], tmp_path)  # fmt: skip
+    ckpt = tmp_path / "checkpoints" / "last.ckpt"
+    picture, numbers = explore_with(ckpt, "what=context", "pixel=[8,6]", out=tmp_path / "pictures")
+    assert picture.name == "last_context-r8c6_seed0.png" and Image.open(picture).size == (128, 128)
+    assert json.loads(numbers.read_text()) == {"pixel": [8, 6], "earlier_pixels": 134, "seen": 133, "earlier_unseen": 1}
+    with pytest.raises(GenlabError, match=r"pixel=\[16, 0\] is outside the 16×16 image"):
+        explore_with(ckpt, "what=context", "pixel=[16,0]")

@@ -156,6 +156,29 @@ def test_an_option_no_adversarial_family_has_is_refused_in_one_line(family, tmp_
     assert "\n" not in str(error.value) and "balance" in str(error.value)
 
 
+# the families whose D is built from the data's shape take views of the batch; the translators' critics do not
+VIEWED = {"dcgan", "bigan", "stylegan"}
+
+
+@pytest.mark.parametrize("family", sorted(GAMES))
+def test_the_look_ahead_reaches_every_adversarial_family_and_views_those_that_build_d_from_the_data(family, tmp_path):
+    """model.unroll_steps and model/view are rules of the game: every family trains a step with
+    them (their fakes reach D through TwoPlayerModule.generated), or refuses the view in one line."""
+    view = {"dcgan": ["model/view=[packing,minibatch_std]"], "bigan": ["model/view=[packing]"]}.get(family)
+    view = view or (["model/view=[minibatch_std]"] if family in VIEWED else ["+model/view=[packing]"])
+    small = ["dataset.image_size=16"] if GAMES[family] == "digits" else []
+    overrides = [f"model={family}", f"dataset={GAMES[family]}", *small, "++model.unroll_steps=1", *view]
+    cfg = cheap_sampling(compose_train([*QUIET, *overrides, "trainer.fast_dev_run=true"], tmp_path))
+    if family not in VIEWED:
+        with pytest.raises(GenlabError, match=r"^model\.views\.packing is not defined for this family") as error:
+            assemble(cfg)
+        assert "\n" not in str(error.value)
+        cfg = cheap_sampling(compose_train([*QUIET, *overrides[:-1], "trainer.fast_dev_run=true"], tmp_path))
+    run = assemble(cfg)
+    run.trainer.fit(run.model, datamodule=run.datamodule)
+    assert run.model.unroll_steps == 1 and run.model.g_steps == 1
+
+
 def test_train_returns_the_autoencoders_validation_loss(tmp_path):
     cfg = compose_train([*QUIET, "model=ae", *SMALL, "trainer.max_epochs=1"], tmp_path)
     value = train(cfg)

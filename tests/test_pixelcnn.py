@@ -25,24 +25,30 @@ def given_class(net: torch.nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
 
 
 def input_gradient(
-    net: Callable[[torch.Tensor], torch.Tensor], channels: int, size: int, channel: int, levels: int
+    net: Callable[[torch.Tensor], torch.Tensor],
+    channels: int,
+    size: int,
+    channel: int,
+    levels: int,
+    row: int = ROW,
+    column: int = COLUMN,
 ) -> torch.Tensor:
-    """|∂ output(channel, ROW, COLUMN) / ∂ input| summed over 8 random inputs, shape (C, H, W): one
+    """|∂ output(channel, row, column) / ∂ input| summed over 8 random inputs, shape (C, H, W): one
     input can leave a seen pixel at exactly 0 through dead ReLUs; eight together do not."""
     torch.manual_seed(0)
     x = torch.randn(8, channels, size, size, requires_grad=True)
     out = net(x)
-    picked = out[:, channel, :, ROW, COLUMN] if levels > 1 else out[:, channel, ROW, COLUMN]
+    picked = out[:, channel, :, row, column] if levels > 1 else out[:, channel, row, column]
     (gradient,) = torch.autograd.grad(picked.sum(), x)
     return gradient.abs().sum(0)
 
 
-def not_yet_generated(channels: int, size: int, channel: int) -> torch.Tensor:
-    """The inputs the prediction of (channel, ROW, COLUMN) must not see, in raster and colour order."""
+def not_yet_generated(channels: int, size: int, channel: int, row: int = ROW, column: int = COLUMN) -> torch.Tensor:
+    """The inputs the prediction of (channel, row, column) must not see, in raster and colour order."""
     future = torch.zeros(channels, size, size, dtype=torch.bool)
-    future[:, ROW + 1 :, :] = True
-    future[:, ROW, COLUMN + 1 :] = True
-    future[channel:, ROW, COLUMN] = True
+    future[:, row + 1 :, :] = True
+    future[:, row, column + 1 :] = True
+    future[channel:, row, column] = True
     return future
 
 

@@ -52,6 +52,7 @@ FAMILIES = {
     "dcgan": (["model=dcgan", "model.generator.width=8", "model.discriminator.width=8"], 2),
     "ddpm": (["model=ddpm", "model.network.widths=[8,16]", "model.network.groups=4"], 1),
     "gated_pixelcnn": (["model=gated_pixelcnn", "model.network.width=8", "model.network.layers=2"], 1),
+    "diagonal_bilstm": (["model=diagonal_bilstm", "model.network.width=4", "model.network.layers=1"], 1),
     "stylegan2": (["experiment=stylegan2_digits", *STYLEGAN_TINY, *STYLEGAN_REGULARISED_OFTEN], 2),
     "cyclegan": (["model=cyclegan", *CYCLEGAN_TINY, "dataset.batch_size=128"], 2),  # 6 batches an epoch
     "pix2pix": (
@@ -80,7 +81,7 @@ def resumed_equals_straight(tmp_path, overrides: list[str], batches: int, steps_
 
 
 # their epoch-boundary stop runs in the slow suite only (test-fast stays under 3 min); mid-epoch is the stricter
-SLOW_FAMILIES = {"stylegan2", "pix2pix", "cyclegan", "srgan", "context_encoder"}
+SLOW_FAMILIES = {"stylegan2", "pix2pix", "cyclegan", "srgan", "context_encoder", "diagonal_bilstm"}
 # both stops in the full suite: CycleGAN's six generator passes a step; SRGAN and the context
 # encoder are the other translators' game on the same core, which pix2pix's fast stop covers
 ALWAYS_SLOW = {"cyclegan", "srgan", "context_encoder"}

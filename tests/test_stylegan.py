@@ -12,7 +12,8 @@ from PIL import Image
 from genlab.checkpoint import read_checkpoint, rebuild_model
 from genlab.errors import GenlabError
 from genlab.models.adversarial.stylegan import mix_styles
-from genlab.nn.residual_discriminator import ResidualDiscriminator, minibatch_stddev
+from genlab.nn.minibatch import minibatch_stddev
+from genlab.nn.residual_discriminator import ResidualDiscriminator
 from genlab.nn.style import MappingNetwork
 from genlab.nn.synthesis import AdaINSynthesis, SkipSynthesis, StyleGenerator
 from genlab.objectives.path_length import PathLength

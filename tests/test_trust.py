@@ -332,3 +332,20 @@ def test_resume_refuses_a_run_config_that_is_not_the_one_the_checkpoint_was_trai
     with pytest.raises(GenlabError, match=r"is not the config last\.ckpt was trained under .*trust_config=true"):
         resume_args(str(run), [])
     assert any(arg.startswith("ckpt_path=") for arg in resume_args(str(run), ["trust_config=true"]))
+
+
+@pytest.mark.parametrize("option", ["classifier", "model.content.classifier", "purity classifier"])
+def test_every_option_taking_a_classifier_refuses_another_models_checkpoint_in_one_line(vae_ckpt, option):
+    """All three read through `read_classifier`: one check, one message, whichever option."""
+    from genlab.metrics.extractors import domain_extractor
+    from genlab.objectives.content import ClassifierContent
+    from genlab.run.purity import load_classifier
+
+    read = {
+        "classifier": lambda: domain_extractor(str(vae_ckpt), "digits"),
+        "model.content.classifier": lambda: ClassifierContent(str(vae_ckpt), [1, 16, 16]).load(),
+        "purity classifier": lambda: load_classifier(str(vae_ckpt), False, torch.device("cpu")),
+    }[option]
+    with pytest.raises(GenlabError, match=r"classifier=\S+ holds a 'vae' model, not a classifier; train one with") as e:
+        read()
+    assert "\n" not in str(e.value)

@@ -2,8 +2,9 @@
 decision surface moves under it.
 
 Each validation epoch writes `images/dynamics/step_*.png` (D's output as a colour map, real
-points, generated points) and logs mode coverage (`val/modes_covered`, `val/high_quality`) when
-the dataset has known modes; at the end of training the frames become `images/dynamics.gif`.
+points, generated points) and logs mode coverage (`val/modes_covered`, `val/high_quality`,
+`val/mode_kl`: `genlab/metrics/modes.py`) when the dataset has known modes; at the end of
+training the frames become `images/dynamics.gif`.
 Acts for models that sample 2-D points; D's surface is drawn for models that declare
 `Discriminates` and whose D needs nothing beside x. Files are written on global rank 0 only.
 """
@@ -59,6 +60,7 @@ class Dynamics2D(L.Callback):
             coverage = mode_coverage(fake, modes, self.radius, self.min_count)
             pl_module.log("val/modes_covered", float(coverage.modes_covered))
             pl_module.log("val/high_quality", coverage.high_quality)
+            pl_module.log("val/mode_kl", coverage.kl)
         if trainer.is_global_zero:
             self.frames.append(self.plot(trainer, pl_module, fake))
 

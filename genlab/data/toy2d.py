@@ -14,6 +14,7 @@ from genlab.data.base import TensorDataModule
 from genlab.errors import GenlabError
 
 KINDS = ("8gaussians", "25gaussians", "ring", "swissroll")
+MODE_STD = {"8gaussians": 0.02, "25gaussians": 0.05}  # the unrolled-GAN and PacGAN papers' σ
 
 
 def mixture_modes(kind: str) -> Tensor:
@@ -29,7 +30,7 @@ def mixture_modes(kind: str) -> Tensor:
 def sample_toy2d(kind: str, n: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
     if kind in ("8gaussians", "25gaussians"):
         modes = mixture_modes(kind)
-        std = 0.02 if kind == "8gaussians" else 0.05
+        std = MODE_STD[kind]
         labels = torch.randint(len(modes), (n,), generator=generator)
         return modes[labels] + std * torch.randn(n, 2, generator=generator), labels
     if kind == "ring":
@@ -51,6 +52,7 @@ class Toy2dDataModule(TensorDataModule):
         self.kind = kind
         self.n_samples = n_samples
         self.modes = mixture_modes(kind)
+        self.mode_std = MODE_STD.get(kind)  # σ of each mixture component; the papers' quality radius is 3σ
 
     def load_tensors(self) -> tuple[Tensor, Tensor]:
         return sample_toy2d(self.kind, self.n_samples, torch.Generator().manual_seed(self.seed))

@@ -141,7 +141,8 @@ def render(recipe: Recipe, quick: bool, shown: list[tuple[str, str]], numbers: l
     if quick:
         lines += ["!!! warning", "    A `quick=true` run, seconds of training for CI: not the lecture's picture.", ""]
     for caption, name in shown:
-        lines += [f"![{caption}](figures/{name})", "", f"*{caption}*", ""]
+        alt = caption.replace("[", "").replace("]", "")  # a bracket would end the image's alt text
+        lines += [f"![{alt}](figures/{name})", "", f"*{caption}*", ""]
     if numbers:
         lines += ["| number | value | what it is |", "|---|---|---|"]
         lines += [f"| `{n['key']}` | {n['value']:.4g} | {escape_markdown(n['caption'])} |" for n in numbers]

@@ -19,7 +19,6 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from genlab.checkpoint import read_checkpoint, rebuild_model
 from genlab.digest import file_sha256
 from genlab.errors import GenlabError
 from genlab.hub import quiet_download
@@ -152,15 +151,11 @@ def inception_extractor(
 
 def domain_extractor(classifier: str | None, dataset: str, trust: bool = False, spelled: str = "") -> Extractor:
     """A genlab classifier's penultimate features; `spelled` as `inception_extractor`'s."""
-    from genlab.models.classifier import Classifier
+    from genlab.models.classifier import read_classifier
 
     classifier_file(classifier, dataset, spelled)
     train_it = train_a_classifier(dataset)
-    model = rebuild_model(read_checkpoint(classifier, option=f"{spelled}classifier", trust=trust))
-    if not isinstance(model, Classifier):
-        raise GenlabError(
-            f"{spelled}classifier={classifier} holds a '{model.model_name}' model, not a classifier; {train_it}"
-        )
+    model = read_classifier(classifier, f"{spelled}classifier", trust, train_it)
     if model.dataset != dataset:
         raise GenlabError(
             f"{spelled}classifier={classifier} was trained on '{model.dataset}', but the images come from '{dataset}': "

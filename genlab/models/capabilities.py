@@ -110,6 +110,29 @@ class DecodesLatents(ABC):
         return None if self.categories is None else category_rows(n, self.categories, per_row)
 
 
+class HasCodes(ABC):
+    """Structured codes beside the noise (InfoGAN's categorical and continuous codes) that a
+    picture sets by hand: one categorical value per row, a continuous code swept across
+    (`genlab explore what=codes`), the paper's width and slant pictures."""
+
+    categorical_codes: tuple[int, ...]  # the number of values of each categorical code
+    continuous_codes: int  # how many continuous codes (prior U(−1, 1))
+
+    @abstractmethod
+    def decode_codes(self, z: Tensor, categorical: Tensor, continuous: Tensor) -> Tensor:
+        """Data-space outputs for noise z (n, latent_dim) with the categorical codes (n, number of
+        categorical codes; integers) and continuous codes (n, continuous_codes) given."""
+
+
+class ShowsContext(ABC):
+    """An autoregressive image model: which earlier pixels reach its prediction of a pixel, read
+    off its network (`genlab explore what=context`: PixelCNN's blind spot, PixelRNN's triangle)."""
+
+    @abstractmethod
+    def context(self, row: int, column: int) -> Tensor:
+        """(H, W) booleans: the input pixels that change the prediction of (row, column)."""
+
+
 class HasStyleSpace(ABC):
     """A style-based generator: a mapping network z → w and a synthesis network that reads one w
     per layer, ws of shape (n, num_ws, w_dim). Truncation in W, style mixing, interpolation in W,

@@ -66,3 +66,17 @@ class Classifier(GenerativeModule, Classifies):
     def validation_step(self, batch: list[Tensor], batch_idx: int) -> None:
         with torch.no_grad():
             self._step("val", batch)
+
+
+def read_classifier(path: str, option: str, trust: bool, train_it: str) -> Classifier:
+    """A genlab classifier from a checkpoint that may come from anyone (read as data by
+    `read_checkpoint`), or one line naming the option and how to train one (`train_it`). The one
+    loader behind every option that takes a classifier — FID's domain feature space, SRGAN's
+    classifier content, InfoGAN's purity; each caller then checks what it needs of the classifier
+    (the dataset it learnt, its image shape)."""
+    from genlab.checkpoint import read_checkpoint, rebuild_model  # the checkpoint module builds models
+
+    model = rebuild_model(read_checkpoint(path, option=option, trust=trust))
+    if not isinstance(model, Classifier):
+        raise GenlabError(f"{option}={path} holds a '{model.model_name}' model, not a classifier; {train_it}")
+    return model

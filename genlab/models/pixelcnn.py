@@ -1,6 +1,7 @@
 """PixelCNN family: an autoregressive image model with an exact likelihood.
 
-The network (`genlab/nn/pixelcnn.py`: plain masked convolutions, or the gated stacks) outputs,
+The network (`genlab/nn/pixelcnn.py`: plain masked convolutions or the gated stacks;
+`genlab/nn/pixelrnn.py`: PixelRNN's Row LSTM or Diagonal BiLSTM) outputs,
 for every pixel and channel, a distribution over its discrete values given all earlier ones.
 Pixels are quantised to `levels` values: 256 (8-bit, a softmax per value) or 2 (binarised at
 0.5, a Bernoulli logit). Training minimises the exact negative log-likelihood, logged in nats
@@ -19,14 +20,15 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from genlab.analysis.receptive_field import seen_inputs
 from genlab.models.base import GenerativeModule, OptimizerFactory
-from genlab.models.capabilities import HasLikelihood, Samples, bits_per_dim
+from genlab.models.capabilities import HasLikelihood, Samples, ShowsContext, bits_per_dim
 from genlab.models.labels import Unlabelled
 
 NetworkFactory = Callable[..., nn.Module]
 
 
-class PixelCNN(GenerativeModule, Samples, HasLikelihood):
+class PixelCNN(GenerativeModule, Samples, HasLikelihood, ShowsContext):
     likelihood_is_exact = True
 
     def __init__(
@@ -97,6 +99,12 @@ class PixelCNN(GenerativeModule, Samples, HasLikelihood):
         finally:
             self.network.train(was_training)
         return values.float() / (self.levels - 1)
+
+    def context(self, row: int, column: int) -> Tensor:
+        """Read off the network by autograd (an unconditional pass: a class shifts every pixel
+        alike and adds no pixel to the context)."""
+        with torch.enable_grad():
+            return seen_inputs(self.network, self.data_shape, row, column)
 
     def draw_pixel(self, out: Tensor, channel: int, row: int, column: int, generator: torch.Generator | None) -> Tensor:
         """One value per example at (channel, row, column) of the network output `out`, drawn from

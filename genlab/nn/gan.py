@@ -7,7 +7,7 @@ generated in [−1, 1] (Tanh); point data (toy2d) unbounded.
 """
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 
 from torch import Tensor, nn
@@ -58,10 +58,22 @@ class Reshape(nn.Module):
         return x.view(x.shape[0], *self.shape)
 
 
-def mlp_generator(data_shape: Sequence[int], latent_dim: int, hidden: Sequence[int] = (256, 256)) -> nn.Module:
+ACTIVATIONS = {"relu": nn.ReLU, "leaky_relu": partial(nn.LeakyReLU, 0.2), "tanh": nn.Tanh}
+
+
+def _activation(name: str) -> Callable[[], nn.Module]:
+    if name not in ACTIVATIONS:
+        raise GenlabError(f"activation={name!r} is unknown; choose one of {', '.join(ACTIVATIONS)}")
+    return ACTIVATIONS[name]
+
+
+def mlp_generator(
+    data_shape: Sequence[int], latent_dim: int, hidden: Sequence[int] = (256, 256), activation: str = "relu"
+) -> nn.Module:
     shape = tuple(int(s) for s in data_shape)
     out = nn.Tanh() if _is_image(shape) else nn.Identity()
-    return nn.Sequential(mlp([latent_dim, *(int(h) for h in hidden), math.prod(shape)]), out, Reshape(*shape))
+    body = mlp([latent_dim, *(int(h) for h in hidden), math.prod(shape)], _activation(activation))
+    return nn.Sequential(body, out, Reshape(*shape))
 
 
 def _output_layout(outputs: int) -> nn.Module:
@@ -69,10 +81,12 @@ def _output_layout(outputs: int) -> nn.Module:
     return nn.Flatten(0) if outputs == 1 else nn.Flatten(1)
 
 
-def mlp_discriminator(data_shape: Sequence[int], hidden: Sequence[int] = (256, 256), outputs: int = 1) -> nn.Module:
+def mlp_discriminator(
+    data_shape: Sequence[int], hidden: Sequence[int] = (256, 256), outputs: int = 1, activation: str = "leaky_relu"
+) -> nn.Module:
     """`outputs` > 1 adds heads sharing the body (ACGAN's classifier, InfoGAN's Q, BiGAN's encoder)."""
     dims = [math.prod(int(s) for s in data_shape), *(int(h) for h in hidden), outputs]
-    return nn.Sequential(nn.Flatten(), mlp(dims, partial(nn.LeakyReLU, 0.2)), _output_layout(outputs))
+    return nn.Sequential(nn.Flatten(), mlp(dims, _activation(activation)), _output_layout(outputs))
 
 
 def dcgan_generator(data_shape: Sequence[int], latent_dim: int, width: int = 64) -> nn.Module:

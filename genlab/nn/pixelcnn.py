@@ -114,16 +114,26 @@ def label_shifts(shifts: LabelShifts | None, labels: Tensor | None, layers: int)
     return shifts(labels)
 
 
-class PixelCNN(nn.Module):
-    """`rows_seen`: how many rows above a pixel reach its prediction (the 7×7 layer 3, each
-    block's 3×3 one more); sampling runs the network on that window only."""
+class MaskedStack(nn.Module):
+    """The plain PixelCNN's frame, which PixelRNN (`genlab/nn/pixelrnn.py`) shares: a 7×7 mask-A
+    layer to 2·width features, residual `blocks` on them (each input shifted by the class
+    first), and the masked 1×1 head. `rows_seen`: how many rows above a pixel reach its
+    prediction; sampling runs the network on that window only."""
 
-    def __init__(self, channels: int, levels: int, width: int, blocks: int, classes: int | None = None) -> None:
+    def __init__(
+        self,
+        channels: int,
+        levels: int,
+        width: int,
+        blocks: Sequence[nn.Module],
+        rows_seen: int,
+        classes: int | None = None,
+    ) -> None:
         super().__init__()
-        self.rows_seen = 3 + blocks
+        self.rows_seen = rows_seen
         self.first = MaskedConv2d(channels, 2 * width, 7, "A", channels)
-        self.blocks = nn.ModuleList(MaskedResidual(width, channels) for _ in range(blocks))
-        self.shifts = LabelShifts(classes, blocks, 2 * width) if classes else None
+        self.blocks = nn.ModuleList(blocks)
+        self.shifts = LabelShifts(classes, len(blocks), 2 * width) if classes else None
         self.head = OutputHead(2 * width, channels, levels)
 
     def forward(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
@@ -210,20 +220,28 @@ def _shape(data_shape: Sequence[int], name: str) -> tuple[int, int, int]:
     return tuple(int(s) for s in data_shape)  # type: ignore[return-value]
 
 
+def one_channel(data_shape: Sequence[int], name: str) -> tuple[int, int, int]:
+    """The shape of a one-channel image dataset, or a refusal naming the colour alternative."""
+    channels, height, width = _shape(data_shape, name)
+    if channels != 1:
+        raise GenlabError(
+            f"{name} here models one channel, the dataset has {channels}; use model=pixelcnn "
+            "(colour ordered within each pixel) or dataset.channels=1"
+        )
+    return channels, height, width
+
+
 def pixelcnn(
     data_shape: Sequence[int], levels: int, width: int = 32, blocks: int = 6, classes: int | None = None
-) -> PixelCNN:
+) -> MaskedStack:
+    """The 7×7 layer reaches 3 rows up, each block's 3×3 one more."""
     channels, _, _ = _shape(data_shape, "PixelCNN")
-    return PixelCNN(channels, levels, width, blocks, classes)
+    residuals = [MaskedResidual(width, channels) for _ in range(blocks)]
+    return MaskedStack(channels, levels, width, residuals, rows_seen=3 + blocks, classes=classes)
 
 
 def gated_pixelcnn(
     data_shape: Sequence[int], levels: int, width: int = 32, layers: int = 6, classes: int | None = None
 ) -> GatedPixelCNN:
-    channels, _, _ = _shape(data_shape, "the gated PixelCNN")
-    if channels != 1:
-        raise GenlabError(
-            f"the gated PixelCNN here models one channel, the dataset has {channels}; use model=pixelcnn "
-            "(colour ordered within each pixel) or dataset.channels=1"
-        )
+    channels, _, _ = one_channel(data_shape, "the gated PixelCNN")
     return GatedPixelCNN(channels, levels, width, layers, classes=classes)

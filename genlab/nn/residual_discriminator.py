@@ -12,10 +12,10 @@ import math
 from collections.abc import Sequence
 from itertools import pairwise
 
-import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from genlab.nn.minibatch import minibatch_stddev
 from genlab.nn.padding import pad_image
 from genlab.nn.style import EqualConv2d, EqualLinear
 from genlab.nn.synthesis import channel_count, style_resolution
@@ -25,18 +25,6 @@ GAIN = math.sqrt(2)
 
 def lrelu(x: Tensor) -> Tensor:
     return F.leaky_relu(x, 0.2) * GAIN
-
-
-def minibatch_stddev(x: Tensor, group_size: int = 4) -> Tensor:
-    """x with one feature map more: the standard deviation of each feature over groups of
-    `group_size` samples, averaged over features and pixels (the largest group size ≤ the asked
-    one that divides the batch)."""
-    batch, channels, height, width = x.shape
-    group = next(g for g in range(min(group_size, batch), 0, -1) if batch % g == 0)
-    y = x.reshape(group, -1, channels, height, width).float()
-    y = (y - y.mean(dim=0)).square().mean(dim=0).add(1e-8).sqrt()
-    y = y.mean(dim=(1, 2, 3)).to(x.dtype)
-    return torch.cat([x, y.repeat(group)[:, None, None, None].expand(-1, 1, height, width)], dim=1)
 
 
 class ResidualBlock(nn.Module):

@@ -142,15 +142,12 @@ class ClassifierContent(ContentLoss):
         self.weight, self.trust = float(weight), trust
 
     def load(self) -> nn.Module:
-        from genlab.checkpoint import read_checkpoint, rebuild_model
-        from genlab.models.classifier import Classifier
+        from genlab.models.classifier import read_classifier
 
         option = "model.content.classifier"
         if not Path(self.classifier).expanduser().is_file():
             raise GenlabError(f"{option}={self.classifier}: no such file; {self.train_it}")
-        model = rebuild_model(read_checkpoint(self.classifier, option=option, trust=self.trust))
-        if not isinstance(model, Classifier):
-            raise GenlabError(f"{option}={self.classifier} holds a '{model.model_name}' model, not a classifier")
+        model = read_classifier(self.classifier, option, self.trust, self.train_it)
         if list(model.data_shape) != self.image_shape:
             raise GenlabError(
                 f"{option}={self.classifier} takes {list(model.data_shape)} images but the model makes "

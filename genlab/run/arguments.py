@@ -11,8 +11,8 @@ from typing import Any
 
 from genlab.errors import GenlabError
 
-METRICS = ("fid", "kid", "is", "precision", "recall", "ppl", "ppl_w", "separability", "anomaly", "subgroups")
-PICTURES = ("mixing", "truncation", "interpolate", "sefa", "edit", "traversal")
+METRICS = ("fid", "kid", "is", "precision", "recall", "ppl", "ppl_w", "separability", "anomaly", "subgroups", "purity")
+PICTURES = ("mixing", "truncation", "interpolate", "sefa", "edit", "traversal", "codes", "context")
 
 
 def nearby_checkpoints(missing: Path) -> str:

@@ -10,6 +10,12 @@
                       attribute=c), walked along its normal; accuracies in JSON     HasStyleSpace
     what=traversal    one latent coordinate swept per row (of an encoded validation image where
                       the model encodes)                                            DecodesLatents
+    what=context      which earlier pixels reach an autoregressive model's prediction of one
+                      pixel (pixel=[row, column]): seen grey, never-seen black; counts in
+                      JSON (PixelCNN's blind spot, PixelRNN's triangle)            ShowsContext
+    what=codes        InfoGAN's codes: a PNG per continuous code, a row per value of the first
+                      categorical code, a column per value in `distances`, noise fixed; the
+                      mean slant and width at each value in JSON (fit_samples each)  HasCodes
 
 Files go to `<run>/explore/` (beside the checkpoint when it is not in a run's `checkpoints/`).
 Every picture comes from the sampling network (the EMA) with fixed noise inputs and fixed seeds,
@@ -26,6 +32,8 @@ from torch import Tensor
 from torchvision.utils import make_grid, save_image
 
 from genlab.analysis.interpolation import lerp, slerp
+from genlab.analysis.receptive_field import context_picture
+from genlab.analysis.strokes import slant_and_width
 from genlab.analysis.styles import RANGE_NAMES, linear_boundary, mix, sefa, style_range, truncate_styles, walk
 from genlab.analysis.traversal import latent_traversal
 from genlab.checkpoint import checkpoint_config, derived_path, read_checkpoint, rebuild_datamodule, rebuild_model
@@ -33,7 +41,7 @@ from genlab.data.base import first_examples
 from genlab.errors import GenlabError
 from genlab.metrics.extractors import check_input_shape, domain_extractor
 from genlab.models.base import require
-from genlab.models.capabilities import DecodesLatents, Encodes, HasStyleSpace
+from genlab.models.capabilities import DecodesLatents, Encodes, HasCodes, HasStyleSpace, ShowsContext
 from genlab.run.arguments import check_explore
 from genlab.run.evaluate import pick_device
 
@@ -48,13 +56,13 @@ class Explorer:
         self.noise = torch.Generator().manual_seed(cfg.seed)
         self.written: list[Path] = []
 
-    def codes(self, n: int) -> Tensor:
+    def latents(self, n: int) -> Tensor:
         return torch.randn(n, self.model.latent_dim, generator=self.noise)
 
     def styles(self, n: int) -> Tensor:
         """Per-layer styles of `n` fresh seeds, truncated by `truncation`."""
         model = self.model
-        ws = model.broadcast(model.map_codes(self.codes(n)))
+        ws = model.broadcast(model.map_codes(self.latents(n)))
         return truncate_styles(ws, model.mean_style(), self.cfg.truncation)
 
     def path(self, tag: str, suffix: str = ".png") -> Path:
@@ -97,7 +105,7 @@ class Explorer:
     def truncation(self) -> None:
         require(self.model, HasStyleSpace, "truncation in W (what=truncation)")
         psis = [float(p) for p in self.cfg.psi]
-        ws = self.model.broadcast(self.model.map_codes(self.codes(self.cfg.rows)))
+        ws = self.model.broadcast(self.model.map_codes(self.latents(self.cfg.rows)))
         w_avg = self.model.mean_style()
         rows = [truncate_styles(ws, w_avg, psi, self.cfg.cutoff) for psi in psis]
         images = self.model.synthesize(torch.stack(rows, dim=1).flatten(0, 1))
@@ -120,7 +128,7 @@ class Explorer:
             images = self.model.synthesize(self.model.broadcast(path))
         else:
             require(self.model, DecodesLatents, "interpolation in Z (space=z)")
-            ends, walk_between = self.codes(2 * self.cfg.rows), {"lerp": lerp, "slerp": slerp}[method]
+            ends, walk_between = self.latents(2 * self.cfg.rows), {"lerp": lerp, "slerp": slerp}[method]
             path = torch.cat([walk_between(ends[2 * i], ends[2 * i + 1], t) for i in range(self.cfg.rows)])
             images = self.model.decode_truncated(path, self.cfg.truncation)
         tag = f"interpolate-{space}-{method}"
@@ -188,10 +196,81 @@ class Explorer:
             x = first_examples(rebuild_datamodule(self.checkpoint, "validate").val_set, 1)
             z = model.encode_mean(x.to(self.device))
         else:
-            z = self.codes(1)
+            z = self.latents(1)
         dims = range(min(self.cfg.k, model.latent_dim))
         distances = self.distances()
         self.save("traversal", latent_traversal(model.decode, z, dims, distances), len(distances))
+
+    def codes(self) -> None:
+        """The InfoGAN paper's figure: each continuous code swept over `distances` (the paper goes
+        past the prior's ±1 to ±2) with one noise vector for the whole picture, so a row differs
+        from the next only in the categorical code and a column only in the swept one."""
+        require(self.model, HasCodes, "a sweep of structured codes (what=codes)")
+        model = self.model
+        if not model.continuous_codes or not model.categorical_codes:
+            raise GenlabError(
+                f"model '{model.model_name}' has {model.continuous_codes} continuous and "
+                f"{len(model.categorical_codes)} categorical codes; what=codes needs at least one of each"
+            )
+        values = self.distances()
+        rows, cols = model.categorical_codes[0], len(values)
+        categorical = torch.zeros(rows * cols, len(model.categorical_codes), dtype=torch.long)
+        categorical[:, 0] = torch.arange(rows).repeat_interleave(cols)
+        z = self.latents(1).expand(rows * cols, -1)
+        for j in range(model.continuous_codes):
+            continuous = torch.zeros(rows * cols, model.continuous_codes)
+            continuous[:, j] = values.repeat(rows)
+            self.save(f"codes-c{j}", model.decode_codes(z, categorical, continuous), cols)
+        self.save_json("codes", self.code_strokes(values))
+
+    def code_strokes(self, values: Tensor) -> dict:
+        """Mean slant and width (`genlab.analysis.strokes`) of `fit_samples` samples at each value
+        of each continuous code, fresh noise and first categorical code, the others at 0: which
+        code took slant and which width, in numbers."""
+        model, n = self.model, self.cfg.fit_samples
+        z = self.latents(n)
+        categorical = torch.zeros(n, len(model.categorical_codes), dtype=torch.long)
+        categorical[:, 0] = torch.randint(model.categorical_codes[0], (n,), generator=self.noise)
+        measured = {}
+        for j in range(model.continuous_codes):
+            slants, widths = [], []
+            for value in values.tolist():
+                continuous = torch.zeros(n, model.continuous_codes)
+                continuous[:, j] = value
+                slant, width = slant_and_width(model.decode_codes(z, categorical, continuous))
+                slants.append(round(float(slant.mean()), 4))
+                widths.append(round(float(width.mean()), 4))
+            measured[f"c{j}"] = {"slant": slants, "width": widths}
+        return {
+            "values": values.tolist(),
+            "samples_per_value": n,
+            "codes": measured,
+            "slant": "-mu11/mu20: columns per row, > 0 leaning right",
+            "width": "sqrt(mu02/mu00) in pixels",
+        }
+
+    def context(self) -> None:
+        """The lecture's picture of an autoregressive model: the pixels its prediction of one
+        pixel reads, from its own network (so a blind spot shows where the weights have one)."""
+        require(self.model, ShowsContext, "the context of a pixel (what=context)")
+        height, width = self.model.data_shape[-2:]
+        row, column = (height // 2, width // 3) if self.cfg.pixel is None else (int(p) for p in self.cfg.pixel)
+        if not (0 <= row < height and 0 <= column < width):
+            raise GenlabError(f"pixel=[{row}, {column}] is outside the {height}×{width} image; give [row, column]")
+        seen = self.model.context(row, column)
+        picture = torch.nn.functional.interpolate(context_picture(seen, row, column)[None], scale_factor=8)
+        tag = f"context-r{row}c{column}"
+        save_image(picture, self.path(tag))
+        earlier = row * width + column
+        self.save_json(
+            tag,
+            {
+                "pixel": [row, column],
+                "earlier_pixels": earlier,
+                "seen": int(seen.sum()),
+                "earlier_unseen": earlier - int(seen.sum()),
+            },
+        )
 
 
 def explore(cfg: DictConfig) -> list[Path]:

@@ -36,7 +36,7 @@ class BiGAN(AdversarialModule, Reconstructs, Encodes):
         rules.refuse_input_gradient_penalties("BiGAN's D judges (x, z) pairs")
         shape = tuple(int(s) for s in data_shape)
         g = generator(shape, latent_dim)
-        d = code_conditioned_discriminator(discriminator, shape, latent_dim, outputs=1)
+        d = code_conditioned_discriminator(rules.discriminator(discriminator), shape, latent_dim, outputs=1)
         super().__init__(name, shape, g, d, latent_dim, rules, ema_decay)
         self.encoder = encoder(shape, outputs=latent_dim)
 
@@ -61,8 +61,8 @@ class BiGAN(AdversarialModule, Reconstructs, Encodes):
 
     def discriminator_play(self, real: Tensor, batch: list[Tensor]) -> DiscriminatorPlay:
         z = torch.randn(real.shape[0], self.latent_dim, device=self.device)
-        fake = self.generator(z).detach()
-        code = self._encode(real).detach()
+        fake = self.generated(lambda: self.generator(z))
+        code = self.generated(lambda: self._encode(real))
         d_real = self.discriminator(self.noisy(real), code)
         d_fake = self.discriminator(self.noisy(fake), z)
         d_loss = self.objective.discriminator(d_real, d_fake, self.balance.real_target(d_real))

@@ -95,8 +95,7 @@ class ContextEncoder(TwoPlayerModule, Translates):
 
     def discriminator_play(self, real: Tensor, batch: list[Tensor]) -> DiscriminatorPlay:
         holed = self.to_model_space(batch[1])
-        with torch.no_grad():
-            fake = self.fill(holed, self.generator(holed))
+        fake = self.generated(lambda: self.fill(holed, self.generator(holed)))
         return self.critic_loss(self.hole_critic, real, fake)
 
     def generator_play(self, real: Tensor, batch: list[Tensor]) -> dict[str, Tensor]:

@@ -2,7 +2,8 @@
 
 `TwoPlayerModule` owns what all games share: manual optimisation of G (optimiser 0) and D
 (optimiser 1) and the rules of the game (`game.Game`: the objective, D's regularisers (lazy, by
-interval), `balance.n_critic` D steps per G step, an optional learning-rate schedule by epoch),
+interval), `balance.n_critic` D steps per G step, G's look-ahead through `unroll_steps` of D's
+steps (`lookahead.py`), an optional learning-rate schedule by epoch),
 the generator's moving average and the step counters. A family's constructor takes its own
 knobs and passes the rest on as `**game` (`Game.of`). A game says what each player's
 loss is on a batch (`discriminator_play`, `generator_play`, `validation_terms`). Games whose G
@@ -27,6 +28,7 @@ from torch import Tensor, nn
 from torch.optim import Optimizer
 
 from genlab.models.adversarial.game import Game
+from genlab.models.adversarial.lookahead import look_ahead
 from genlab.models.base import GenerativeModule
 from genlab.models.capabilities import DecodesLatents, Discriminates, Samples
 from genlab.models.ema import moving_average
@@ -73,6 +75,7 @@ class TwoPlayerModule(GenerativeModule):
     ) -> None:
         super().__init__(name, data_shape, game.optimizer)
         self.automatic_optimization = False
+        game.check_views_applied()
         self.objective = OBJECTIVES[game.objective]
         self.balance = game.balance
         self.regularisers = dict(game.regularisers)
@@ -82,6 +85,8 @@ class TwoPlayerModule(GenerativeModule):
             regulariser.attach(self.discriminator)
         self.generator_ema = moving_average(self.generator, ema_decay)
         self.lr_schedule = game.lr_schedule
+        self.unroll_steps = game.unroll_steps
+        self.looking_ahead = False
         self.g_steps = 0
         self.d_steps = 0
 
@@ -131,6 +136,15 @@ class TwoPlayerModule(GenerativeModule):
             for optimizer in self.optimizers():
                 set_epoch_rate(optimizer.optimizer, self.lr_schedule(self.current_epoch))
 
+    def generated(self, make: Callable[[], Tensor]) -> Tensor:
+        """What G makes, as D's step sees it: a constant in D's own steps (no graph is kept); inside
+        G's look-ahead (`unroll_steps`), a function of G's parameters, so that G's gradient sees how
+        D would react. Every game's `discriminator_play` makes its fakes through here."""
+        if self.looking_ahead:
+            return make()
+        with torch.no_grad():
+            return make()
+
     def noisy(self, x: Tensor) -> Tensor:
         return self.balance.noisy(x, self.g_steps)
 
@@ -169,9 +183,27 @@ class TwoPlayerModule(GenerativeModule):
         self.d_steps += 1
         return {**losses, **play.monitors}
 
-    def _generator_step(self, real: Tensor, batch: list[Tensor], optimizer) -> dict[str, Tensor]:
+    def _generator_losses(self, real: Tensor, batch: list[Tensor], d_optimizer) -> dict[str, Tensor]:
+        """G's loss terms, against D as it is or, with `unroll_steps` = k > 0, as it will be after k
+        more steps of its own (D's regularisers take no part in the look-ahead). Without
+        `d_optimizer` (SRGAN's MSE pretraining, where D takes no part) there is nothing to unroll."""
+        if not self.unroll_steps or d_optimizer is None:
+            return self.generator_play(real, batch)
+        self.looking_ahead = True
+        try:
+            return look_ahead(
+                self.discriminator,
+                d_optimizer.optimizer,
+                self.unroll_steps,
+                lambda: sum(self.discriminator_play(real, batch).losses.values()),
+                lambda: self.generator_play(real, batch),
+            )
+        finally:
+            self.looking_ahead = False
+
+    def _generator_step(self, real: Tensor, batch: list[Tensor], optimizer, d_optimizer=None) -> dict[str, Tensor]:
         with self.toggled_optimizer(optimizer):
-            losses = self.generator_play(real, batch)
+            losses = self._generator_losses(real, batch, d_optimizer)
             optimizer.zero_grad()
             self.manual_backward(sum(losses.values()))
             optimizer.step()
@@ -185,7 +217,7 @@ class TwoPlayerModule(GenerativeModule):
         real = self.to_model_space(batch[0])
         terms = self._discriminator_step(real, batch, opt_d)
         if self.balance.generator_step_due(batch_idx):
-            terms.update(self._generator_step(real, batch, opt_g))
+            terms.update(self._generator_step(real, batch, opt_g, opt_d))
         terms["g_steps"] = torch.tensor(float(self.g_steps))
         self.log_terms("train", terms)
 

@@ -17,7 +17,6 @@ Validation logs each cycle's L1 error and each D's mean output on held-out image
 
 from typing import Any
 
-import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -87,8 +86,8 @@ class CycleGAN(TwoPlayerModule, Translates):
 
     def discriminator_play(self, real: Tensor, batch: list[Tensor]) -> DiscriminatorPlay:
         a, b = self._domains(batch)
-        with torch.no_grad():
-            fake_b, fake_a = self.generator["AtoB"](a), self.generator["BtoA"](b)
+        fake_b = self.generated(lambda: self.generator["AtoB"](a))
+        fake_a = self.generated(lambda: self.generator["BtoA"](b))
         losses = {
             "d_loss": self._judge("B", b, self.pools["B"].query(fake_b)),
             "d_loss_a": self._judge("A", a, self.pools["A"].query(fake_a)),

@@ -44,6 +44,8 @@ class GAN(AdversarialModule):
         **game: Any,
     ) -> None:
         conditioning = conditioning or Conditioning()
+        rules = Game.of(game)
+        discriminator = rules.discriminator(discriminator)
         shape = tuple(int(s) for s in data_shape)
         g = generator(shape, latent_dim + conditioning.generator_width)
         heads = 1 + conditioning.heads
@@ -51,7 +53,7 @@ class GAN(AdversarialModule):
             d = code_conditioned_discriminator(discriminator, shape, conditioning.discriminator_width, outputs=heads)
         else:
             d = discriminator(shape, outputs=heads)
-        super().__init__(name, shape, g, d, latent_dim, Game.of(game), ema_decay)
+        super().__init__(name, shape, g, d, latent_dim, rules, ema_decay)
         self.conditioning = conditioning
         self.categories = conditioning.categories
 
@@ -85,7 +87,7 @@ class GAN(AdversarialModule):
 
     def discriminator_play(self, real: Tensor, batch: list[Tensor]) -> DiscriminatorPlay:
         observed, condition, z = self._draw(real, batch)
-        fake = self._fake(z, condition).detach()
+        fake = self.generated(lambda: self._fake(z, condition))
         d_real = self._d(self.noisy(real), observed)
         d_fake = self._d(self.noisy(fake), condition)
         d_loss = self.objective.discriminator(

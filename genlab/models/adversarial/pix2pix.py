@@ -65,8 +65,7 @@ class Pix2Pix(TwoPlayerModule, Translates):
 
     def discriminator_play(self, real: Tensor, batch: list[Tensor]) -> DiscriminatorPlay:
         source = self.to_model_space(batch[1])
-        with torch.no_grad():
-            fake = self.generator(source)
+        fake = self.generated(lambda: self.generator(source))
         return self.critic_loss(lambda x: self._pair(source, x), real, fake)
 
     def generator_play(self, real: Tensor, batch: list[Tensor]) -> dict[str, Tensor]:

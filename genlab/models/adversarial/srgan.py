@@ -105,8 +105,7 @@ class SRGAN(TwoPlayerModule, Translates):
         return None
 
     def discriminator_play(self, real: Tensor, batch: list[Tensor]) -> DiscriminatorPlay:
-        with torch.no_grad():
-            fake = self.generator(self.to_model_space(batch[1]))
+        fake = self.generated(lambda: self.generator(self.to_model_space(batch[1])))
         return self.critic_loss(self.discriminator, real, fake)
 
     def generator_play(self, real: Tensor, batch: list[Tensor]) -> dict[str, Tensor]:

@@ -53,8 +53,9 @@ class StyleGAN(AdversarialModule, HasStyleSpace):
         if not 0 <= style_mixing <= 1:
             raise GenlabError(f"model.style_mixing={style_mixing} must be a probability in [0, 1] (the papers: 0.9)")
         shape = tuple(int(s) for s in data_shape)
-        d = discriminator(shape, outputs=1)
-        super().__init__(name, shape, generator, d, latent_dim, Game.of(game), ema_decay)
+        rules = Game.of(game)
+        d = rules.discriminator(discriminator)(shape, outputs=1)
+        super().__init__(name, shape, generator, d, latent_dim, rules, ema_decay)
         self.style_mixing = style_mixing
         self.path_length = path_length
         self.w_dim, self.num_ws = generator.w_dim, generator.num_ws
@@ -107,8 +108,7 @@ class StyleGAN(AdversarialModule, HasStyleSpace):
         return self.generator.synthesis(ws, "random")
 
     def discriminator_play(self, real: Tensor, batch: list[Tensor]) -> DiscriminatorPlay:
-        with torch.no_grad():
-            fake = self._fake(self._styles(len(real)))
+        fake = self.generated(lambda: self._fake(self._styles(len(real))))
         d_real, d_fake = self.discriminator(self.noisy(real)), self.discriminator(self.noisy(fake))
         d_loss = self.objective.discriminator(d_real, d_fake, self.balance.real_target(d_real))
         monitors = {"d_real": d_real.detach().mean(), "d_fake": d_fake.detach().mean()}
