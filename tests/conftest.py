@@ -111,6 +111,17 @@ def logging_kept() -> Iterator[None]:
             lg.handlers, lg.level, lg.propagate, lg.disabled = handlers, level, propagate, disabled
 
 
+@pytest.fixture(autouse=True)
+def logging_restored() -> Iterator[None]:
+    """Every test leaves logging as it found it, not only those that go through `cli_in_process`:
+    a test that calls an app's `run()` under capsys once left Hydra's console handler on the root
+    logger, writing to capsys' stream; the test's end closed that stream, and a later test on the
+    same worker (the README runner, under worksteal) failed on TensorBoard's next info line with
+    "--- Logging error --- I/O operation on closed file"."""
+    with logging_kept():
+        yield
+
+
 def cli_in_process(args: list[str]) -> tuple[int, str]:
     """`genlab ARGS` in this process: (exit status, stderr). Any exception but SystemExit escapes,
     which fails the test: that is a traceback a user would see."""
