@@ -67,6 +67,7 @@ def test_sample_returns_exactly_n_images(model, tmp_path):
         ("cyclegan", {Translates}),
         ("srgan", {Translates}),
         ("context_encoder", {Translates}),
+        ("faceswap", {Translates}),
     ],
 )
 def test_families_declare_their_capabilities(model, declared, tmp_path):

@@ -62,6 +62,8 @@ FAMILIES = {
     "srgan": (["model=srgan", *SRGAN_TINY], 2),  # 10 generator steps of MSE, then both players
     "context_encoder": (["model=context_encoder", *CONTEXT_ENCODER_TINY], 2),
     # biased_faces at batch size 480: 6 batches; each epoch draws by weights from the model at its start
+    # thick_digits at 16 px, batch size 136: 808 training pairs in 6 batches; every step warps anew
+    "faceswap": (["model=faceswap", "dataset.batch_size=136", "model.encoder.widths=[8,16]", "model.latent_dim=8"], 1),
     "dbvae": (["model=dbvae", "dataset.batch_size=480", "model.net.widths=[8,16]"], 1),
 }
 

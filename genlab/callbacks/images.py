@@ -136,7 +136,8 @@ class LatentTraversalGrid(ImageGridCallback):
 class TranslationGrid(ImageGridCallback):
     """Three rows: the first `n` validation sources (enlarged by nearest neighbour where smaller),
     their translations, their targets (grey images shown in colour where the other side has
-    colour)."""
+    colour); a model that translates both ways (CycleGAN, the face swap) adds a fourth: the
+    targets translated back, so the grid reads A, A→B, B, B→A."""
 
     tag = "translations"
 
@@ -157,8 +158,11 @@ class TranslationGrid(ImageGridCallback):
         translated = pl_module.translate(sources)
         if sources.shape[-2:] != targets.shape[-2:]:  # super-resolution: the low-resolution input, enlarged
             sources = F.interpolate(sources, size=targets.shape[-2:], mode="nearest")
-        as_target = [t.expand(-1, targets.shape[1], -1, -1) if t.shape[1] == 1 else t for t in (sources, translated)]
-        return torch.cat([*as_target, targets]), len(targets)
+        rows = [sources, translated, targets]
+        if "BtoA" in pl_module.directions:
+            rows.append(pl_module.translate(targets, "BtoA"))
+        channels = max(row.shape[1] for row in rows)
+        return torch.cat([row.expand(-1, channels, -1, -1) for row in rows]), len(targets)
 
 
 class ResamplingGrid(ImageGridCallback):

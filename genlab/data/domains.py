@@ -8,7 +8,9 @@ embedded translation datasets (`genlab/data/translation.py`), so that they need 
   sides share one shape (super-resolution), or kept small (`keep_size=False`, for SRResNet);
 - `Masked`: a centred square hole filled with a constant (inpainting, context encoders);
 - `Inverted`: 1 − x (an unpaired domain whose ideal mapping is known);
-- `Tinted`: grey images coloured by a fixed RGB tint (an unpaired colour domain).
+- `Tinted`: grey images coloured by a fixed RGB tint (an unpaired colour domain);
+- `Thickened`: strokes widened by a grey dilation (the same digits in another hand: face swap's
+  second identity, whose correct swap of any digit is known).
 """
 
 import numpy as np
@@ -115,3 +117,16 @@ class Tinted(Domain):
 
     def channels(self, channels: int) -> int:
         return 3
+
+
+class Thickened(Domain):
+    """Grey dilation by a (2·radius + 1)² square: every pixel takes the brightest value around it,
+    so light strokes on a dark ground grow by `radius` px on each side."""
+
+    def __init__(self, radius: int = 1) -> None:
+        if radius < 1:
+            raise GenlabError(f"Thickened(radius={radius}) is the growth of each stroke side in pixels; use 1 or more")
+        self.radius = int(radius)
+
+    def __call__(self, x: Tensor) -> Tensor:
+        return F.max_pool2d(x, 2 * self.radius + 1, stride=1, padding=self.radius)
