@@ -37,15 +37,18 @@ def test_every_skipped_command_is_in_the_readme():
 
 
 def make_inputs(cwd: Path) -> dict[str, Path]:
-    """The user's own images the translate examples read: a folder of edge maps, one grey JPEG."""
+    """The user's own images the translate examples read: a folder of edge maps, a folder of grey
+    digits (face swap's identity A), one grey JPEG."""
     digits = load_digits().images
-    folder = cwd / "my_edges"
+    folder, grey = cwd / "my_edges", cwd / "my_digits"
     folder.mkdir()
+    grey.mkdir()
     for i in range(3):
         image = Image.fromarray((digits[i] * 255 / 16).astype(np.uint8)).resize((32, 32))
+        image.save(grey / f"digit_{i}.png")
         image.point(lambda v: 255 if v > 128 else 0).save(folder / f"edges_{i}.png")
     Image.fromarray((255 - digits[3] * 255 / 16).astype(np.uint8)).resize((32, 32)).save(cwd / "zebra.jpg")
-    return {"my_edges/": folder, "zebra.jpg": cwd / "zebra.jpg"}
+    return {"my_edges/": folder, "my_digits/": grey, "zebra.jpg": cwd / "zebra.jpg"}
 
 
 def expand(args: list[str], variables: dict[str, str]) -> list[str]:
