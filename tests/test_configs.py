@@ -23,7 +23,9 @@ OWN_TESTS = {
     "paired_folder",
     "unpaired_folder",
     "class_folders",
-}  # folders of their own: test_translation_folders, test_dbvae
+    "domain_pair",
+    "mnist_m",
+}  # folders of their own: test_translation_folders, test_dbvae; two domains and a folder of photos: test_dann
 
 
 def needs_images(model_cfg) -> bool:
@@ -38,6 +40,11 @@ def needs_images(model_cfg) -> bool:
 def grey_only(model_cfg) -> bool:
     """The gated PixelCNN and PixelRNN model one channel (colour ordering is the plain PixelCNN's)."""
     return (model_cfg.get("network") or {}).get("_target_", "").endswith((".gated_pixelcnn", "_lstm", "_bilstm"))
+
+
+def adapts_domains(model_cfg) -> bool:
+    """DANN trains on dataset=domain_pair only (test_dann), and refuses every single domain."""
+    return model_cfg["_target_"].endswith(".DANN")
 
 
 def needs_labels(model_cfg) -> bool:
@@ -100,6 +107,8 @@ TRANSLATORS = {"pix2pix", "cyclegan", "srgan", "context_encoder", "faceswap"}
 # the debiasing data (faces at 24 px with a subgroup item) meets the models it is for, a VAE and a
 # GAN; the rest would repeat their digits runs
 DEBIASING_DATASETS = {"biased_faces"}
+# MNIST-M's recipe on the digits: a labelled colour set like the rest; DANN refuses it alone
+ADAPTATION_DATASETS = {"digits_m"}
 MATRIX = [
     pytest.param(model, dataset, marks=() if dataset in FAST_DATASETS else pytest.mark.slow, id=f"{model}-{dataset}")
     for dataset in DATASETS
@@ -107,6 +116,7 @@ MATRIX = [
     for model in MODELS
     if dataset not in TRANSLATION_DATASETS or model in TRANSLATORS | {"vae", "cgan"}
     if dataset not in DEBIASING_DATASETS or model in {"classifier", "vae", "dcgan", "dbvae"}
+    if dataset not in ADAPTATION_DATASETS or model in {"classifier", "vae", "dann"}
 ]
 
 
@@ -126,6 +136,10 @@ def test_model_dataset_fast_dev_run(model, dataset, data_dir, tmp_path):
     if dataset in ("mnist", "fashion_mnist"):
         overrides.append("dataset.image_size=28")  # native: strided networks pad to 32 and crop back
     cfg = cheap_sampling(compose_train(overrides, tmp_path))
+    if adapts_domains(cfg.model):
+        with pytest.raises(GenlabError, match=r"use dataset=domain_pair|need image data"):
+            assemble(cfg)
+        return
     if needs_pairs(cfg.model, cfg.dataset):
         with pytest.raises(GenlabError, match=r"and needs .*, but this dataset declares no source_shape"):
             assemble(cfg)

@@ -12,6 +12,7 @@ import torch
 import genlab
 from genlab.errors import GenlabError
 from genlab.models.capabilities import (
+    AdaptsDomains,
     ChoosesSampler,
     Classifies,
     DecodesLatents,
@@ -68,13 +69,14 @@ def test_sample_returns_exactly_n_images(model, tmp_path):
         ("srgan", {Translates}),
         ("context_encoder", {Translates}),
         ("faceswap", {Translates}),
+        ("dann", {Classifies, AdaptsDomains}),
     ],
 )
 def test_families_declare_their_capabilities(model, declared, tmp_path):
     built = build(cheap_sampling(compose_train([f"model={model}", "dataset.image_size=16"], tmp_path)).model)
     everything = {Samples, DecodesLatents, Reconstructs, Encodes, HasLikelihood, Discriminates}
     everything |= {ChoosesSampler, ShowsDenoising, ExportsPipeline, HasStyleSpace, Translates}
-    everything |= {ImportanceSamples, Classifies}
+    everything |= {ImportanceSamples, Classifies, AdaptsDomains}
     assert {c for c in everything if isinstance(built, c)} == declared
 
 

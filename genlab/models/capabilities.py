@@ -252,3 +252,12 @@ class Discriminates(ABC):
     @abstractmethod
     def score(self, x: Tensor) -> Tensor | None:
         """D's adversarial output on data-space inputs; None where D needs more than x (labels, codes)."""
+
+
+class AdaptsDomains(ABC):
+    """Learns from labelled source images and unlabelled target images at once (DANN): trains on
+    `dataset=domain_pair` only, and that dataset on such models only (`genlab/run/checks.py`)."""
+
+    @abstractmethod
+    def features(self, x: Tensor) -> Tensor:
+        """ψ(x): the features the domain adversary aligns (the lecture's 2-D picture plots them)."""

@@ -11,8 +11,9 @@ from lightning.pytorch.utilities import rank_zero_warn
 from omegaconf import DictConfig
 
 from genlab.checkpoint import check_stored_config, checkpoint_config, read_checkpoint
+from genlab.data.domain_pair import DomainPair
 from genlab.errors import GenlabError
-from genlab.models.capabilities import Translates
+from genlab.models.capabilities import AdaptsDomains, Translates
 from genlab.trust import targets_of
 
 
@@ -70,6 +71,18 @@ def check_model_fits_data(model: Any, datamodule: Any) -> None:
             f"model '{model.model_name}' is built for {_fmt(model.data_shape)} inputs but dataset "
             f"'{datamodule.name}' yields {_fmt(datamodule.shape)}; drop the model.data_shape override "
             "(it follows ${dataset.shape}) or pick a matching dataset"
+        )
+    adapts, pair = isinstance(model, AdaptsDomains), isinstance(datamodule, DomainPair)
+    if adapts and not pair:
+        raise GenlabError(
+            f"model '{model.model_name}' adapts a classifier from a labelled source domain to an unlabelled target "
+            f"domain, but dataset '{datamodule.name}' is one domain; use dataset=domain_pair "
+            "(dataset@dataset.source=NAME dataset@dataset.target=NAME)"
+        )
+    if pair and not adapts:
+        raise GenlabError(
+            f"dataset=domain_pair pairs a source and a target domain for domain adaptation, which model "
+            f"'{model.model_name}' does not do; use model=dann, or train on one side (dataset={datamodule.target.name})"
         )
     if isinstance(model, Translates) and model.needs_pairs and not datamodule.paired:
         raise GenlabError(
