@@ -12,7 +12,7 @@ from genlab.data.domain_pair import DomainPair
 from genlab.errors import GenlabError
 from genlab.nn.gradient_reversal import annealed_rate, reversal_strength, reverse_gradient
 from genlab.run.train import assemble
-from tests.conftest import QUIET, compose_train, fit
+from tests.conftest import QUIET, compose_train, fit, run_cli
 
 SMALL = ["model=dann", "model.features.widths=[4,8]", "model.label_hidden=[8]", "model.domain_hidden=[8]"]
 DATA = ["dataset.image_size=16", "dataset.batch_size=128"]  # 1617 pairs: 12 batches an epoch
@@ -141,3 +141,21 @@ def test_mnist_m_is_built_from_a_folder_of_photos(tmp_path):
     empty = instantiate(compose_train([*overrides, "dataset.image_size=16"], tmp_path / "run").dataset)
     with pytest.raises(GenlabError, match=r"holds no image of 16×16 px or more \(1 image files\)"):
         empty.setup("fit")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("adversary", ["false", "true"])
+def test_both_dann_and_its_baseline_train_under_two_process_ddp(workdir, tmp_path, adversary):
+    """The baseline never uses D: DDP, which waits for every parameter's gradient, must be told."""
+    result = run_cli(
+        "train",
+        "trainer=ddp_cpu",
+        *SMALL,
+        *DATA,
+        f"model.adversary={adversary}",
+        "trainer.max_steps=4",
+        "logger=none",
+        cwd=workdir,
+        output_root=tmp_path / "outputs",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]

@@ -63,6 +63,7 @@ class DANN(GenerativeModule, Classifies, AdaptsDomains):
         self.classifier = dense_head(feature_dim, label_hidden, int(num_classes))
         self.discriminator = dense_head(feature_dim, domain_hidden, 1)
         self.adversary, self.gamma, self.anneal_lr = adversary, gamma, anneal_lr
+        self.ddp_find_unused_parameters = not adversary  # the baseline never uses D: DDP must not wait for it
 
     def features(self, x: Tensor) -> Tensor:
         return self.extractor(x)
