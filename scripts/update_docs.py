@@ -1,5 +1,5 @@
 """Regenerate the documentation that is derived from the configs, so it cannot drift from them:
-the README's table of config groups, docs/options.md (every option with its `# desc:` line), and
+the table of config groups in docs/training.md, docs/options.md (every option with its `# desc:` line), and
 the demo gallery: docs/gallery.md (every recipe of configs/demo/, linked to its page where
 `genlab demo NAME out=docs/gallery` has written one) and the gallery's entries in mkdocs.yml's
 nav (the strict build refuses a page outside the nav).
@@ -20,7 +20,7 @@ from genlab.demo.recipe import demo_names, load_recipe
 from genlab.run.listing import collect, markdown_descriptions, markdown_names
 
 ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "README.md"
+GROUPS = ROOT / "docs" / "training.md"
 OPTIONS = ROOT / "docs" / "options.md"
 GALLERY = ROOT / "docs" / "gallery.md"
 PAGES = ROOT / "docs" / "gallery"
@@ -40,9 +40,9 @@ def between(current: str, begin_marker: str, end_marker: str, body: str, path: P
     return f"{head}{begin_marker}\n{body}{end_marker}{tail}"
 
 
-def readme_text(current: str, table: str) -> str:
-    """The README with the text between the markers replaced by `table`."""
-    return between(current, BEGIN, END, f"{table}\n", README)
+def groups_text(current: str, table: str) -> str:
+    """The training page with the text between the markers replaced by `table`."""
+    return between(current, BEGIN, END, f"{table}\n", GROUPS)
 
 
 def gallery_text() -> str:
@@ -88,7 +88,7 @@ def options_text(body: str) -> str:
 def expected() -> dict[Path, str]:
     groups = collect(files("genlab.configs"))
     return {
-        README: readme_text(README.read_text(), markdown_names(groups)),
+        GROUPS: groups_text(GROUPS.read_text(), markdown_names(groups)),
         OPTIONS: options_text(markdown_descriptions(groups)),
         GALLERY: gallery_text(),
         MKDOCS: nav_text(MKDOCS.read_text()),

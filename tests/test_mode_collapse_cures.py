@@ -183,11 +183,12 @@ def test_the_plain_gan_covers_at_most_half_the_modes(plain_coverage):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "cure", [["model.unroll_steps=3"], ["model/view=[minibatch_std]"]], ids=["unrolled", "minibatch_std"]
+    "cure", [["model.unroll_steps=1"], ["model/view=[minibatch_std]"]], ids=["unrolled", "minibatch_std"]
 )
 def test_a_cure_covers_at_least_twice_the_modes_of_the_plain_gan(tmp_path, plain_coverage, cure):
-    """Same steps and seeds as the plain GAN. Measured (one thread, seeds 0–2): unrolled with k = 3
-    (two thirds of k = 5's cost) 8, 6, 8 (k = 5: 8, 8, 8); minibatch std 8, 6, 8 — against the plain
-    GAN's 5 in all, 2× asks for 10 of 24."""
+    """Same steps and seeds as the plain GAN. Measured (one thread, seeds 0–2): unrolled with k = 1
+    5, 8, 8 in 103 s (k = 2: 8, 8, 7 in 137 s; k = 3: 8, 6, 8 in 190 s; k = 5: 8, 8, 8); minibatch
+    std 8, 6, 8 — against the plain GAN's 5 in all, 2× asks for 10 of 24. At half the steps (3000)
+    the plain GAN has not collapsed yet (8, 2, 0) and k = 3 covers only 4, 7, 5."""
     covered = [final_coverage(tmp_path, seed, cure) for seed in range(3)]
     assert sum(covered) >= 2 * sum(plain_coverage), (covered, plain_coverage)

@@ -68,15 +68,16 @@ NARROW = ["dataset.image_size=16", "model.generator.width=32", "model.discrimina
 
 @pytest.mark.slow
 def test_infogan_at_the_papers_rates_finds_the_digits(tmp_path, digits_classifier):  # noqa: F811
-    """model=infogan on 16-px digits at width 32, 4000 optimiser steps (2000 of G), seeds 0–2: Q
+    """model=infogan on 16-px digits at width 32, 2000 optimiser steps (1000 of G), seeds 0–2: Q
     recovers its 10-way code from the samples, and each code value's samples are mostly one digit.
-    Measured (one thread): purity 0.777, 0.763, 0.823 (mean 0.788; chance 0.1); at width 64 0.63,
-    0.87, 0.59; with DCGAN's 2e-4 for both players (width 64) 0.20 (seed 0)."""
+    Measured (one thread): purity 0.670, 0.726, 0.793 (mean 0.730; chance 0.1); at 4000 steps 0.777,
+    0.763, 0.823; at width 64 (4000 steps) 0.63, 0.87, 0.59; with DCGAN's 2e-4 for both players
+    (width 64) 0.20 (seed 0)."""
     purities = []
     for seed in range(3):
-        overrides = ["model=infogan", *NARROW, *LONG_RUN, "trainer.max_steps=4000", f"seed={seed}"]
+        overrides = ["model=infogan", *NARROW, *LONG_RUN, "trainer.max_steps=2000", f"seed={seed}"]
         run = fit(overrides, tmp_path / f"seed{seed}")
         assert run.trainer.callback_metrics["val/code_accuracy"] > 0.9
         classes = category_classes(run.model.eval(), Predicts(digits_classifier), 200, 0, torch.device("cpu"))
         purities.append(sum(row["purity"] for row in category_purity(classes, 10)) / 10)
-    assert sum(purities) / 3 >= 0.7, purities
+    assert sum(purities) / 3 >= 0.6, purities

@@ -1,8 +1,9 @@
-"""The README, run as a new user runs it: every command of its ```bash blocks, in order, in one
-empty working directory, at the budget `tests/readme_commands.py` documents — each exits 0, prints
-no traceback, writes the files its comment names (`→ FILE`) and prints the scores its example
-output lists. A command a CPU in CI cannot run (a GPU, a download) is in `SKIPPED` with the
-reason, and a skip that names no README command fails, so the list cannot go stale."""
+"""The README and the site's pages, run as a new user runs them: every command of a page's ```bash
+blocks, in order, in one empty working directory per page, at the budget `tests/docs_commands.py`
+documents — each exits 0, prints no traceback, writes the files its comment names (`→ FILE`) and
+prints the scores its example output lists. A command a CPU in CI cannot run (a GPU, a download,
+a user's folder, a full reproduction) is in `SKIPPED` with the reason, and a skip that names no
+page's command fails, so the list cannot go stale. One test per page, so pytest-xdist spreads them."""
 
 import re
 from pathlib import Path
@@ -13,14 +14,17 @@ from PIL import Image
 from sklearn.datasets import load_digits
 
 from tests.conftest import cli_output_in_process, run_cli, run_dirs
-from tests.readme_commands import (
-    README,
+from tests.docs_commands import (
+    CLASSIFIER,
+    ROOT,
     SKIPPED,
     Command,
     Made,
+    commands_of,
+    documented_pages,
     fill,
+    needs_classifier,
     newest,
-    readme_commands,
     shortened,
     subcommand,
 )
@@ -28,12 +32,15 @@ from tests.readme_commands import (
 PRINTED_SCORE = re.compile(r"^(\w+\[[^\]]+\])\s+-?[\d.]+")
 VARIABLE = re.compile(r"^([A-Z][A-Z0-9_]*)=(.*)$")
 IN_SUBPROCESS = ("trainer=ddp_cpu",)  # DDP re-runs sys.argv for its ranks: the real console script
+COMMANDS = {page: commands_of(page.read_text()) for page in documented_pages()}
+RUNNABLE = [page for page, commands in COMMANDS.items() if any(c.text not in SKIPPED for c in commands)]
 
 
-def test_every_skipped_command_is_in_the_readme():
-    texts = {c.text for c in readme_commands(README.read_text())}
+def test_every_skipped_command_is_on_a_page_and_the_classifier_command_too():
+    texts = {c.text for commands in COMMANDS.values() for c in commands}
     stale = [text for text in SKIPPED if text not in texts]
-    assert not stale, f"SKIPPED names commands the README no longer has: {stale}"
+    assert not stale, f"SKIPPED names commands no page has any more: {stale}"
+    assert CLASSIFIER in texts, f"no page has the classifier command {CLASSIFIER!r} the placeholders stand for"
 
 
 def make_inputs(cwd: Path) -> dict[str, Path]:
@@ -55,15 +62,15 @@ def expand(args: list[str], variables: dict[str, str]) -> list[str]:
     return [re.sub(r"\$([A-Z][A-Z0-9_]*)", lambda m: variables[m.group(1)], a) for a in args]
 
 
-def run_command(command: Command, args: list[str], cwd: Path) -> tuple[int, str, str]:
+def run_command(args: list[str], cwd: Path) -> tuple[int, str, str]:
     if any(a in IN_SUBPROCESS for a in args):
         result = run_cli(*args[1:], cwd=cwd)
         return result.returncode, result.stdout, result.stderr
     return cli_output_in_process(args[1:])
 
 
-def check(command: Command, status: int, stdout: str, stderr: str, cwd: Path) -> None:
-    where = f"README.md:{command.line}: {command.text}"
+def check(where: str, command: Command, status: int, stdout: str, stderr: str, cwd: Path) -> None:
+    where = f"{where}: {command.text}"
     assert status == 0, f"{where}\nexit {status}\n{stderr[-3000:]}"
     assert "Traceback" not in stderr, f"{where}\n{stderr[-3000:]}"
     for name in command.files:
@@ -73,34 +80,35 @@ def check(command: Command, status: int, stdout: str, stderr: str, cwd: Path) ->
         assert printed is None or printed.group(1) in stdout, f"{where}: printed no {printed.group(1)}\n{stdout}"
 
 
+def train_classifier(cwd: Path) -> Path:
+    """The digits classifier the page's `classifier=...` and `=PATH` stand for."""
+    (command,) = commands_of(f"```bash\n{CLASSIFIER}\n```\n")
+    check("the classifier placeholders' run", command, *run_command(shortened(command.args), cwd), cwd)
+    return newest("outputs/classifier-digits/*/checkpoints/last.ckpt", cwd)
+
+
 @pytest.mark.slow
-def test_every_readme_command_runs_as_the_readme_says(tmp_path, monkeypatch):
+@pytest.mark.parametrize("page", RUNNABLE, ids=lambda page: str(page.relative_to(ROOT)))
+def test_every_command_of_the_page_runs_as_it_says(page, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     for name in ("GENLAB_OUTPUT_DIR", "GENLAB_DATA_DIR", "GENLAB_SUBCOMMAND", "LOCAL_RANK"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GENLAB_CACHE_DIR", str(tmp_path / "cache"))
-    commands = readme_commands(README.read_text())
+    commands = [c for c in COMMANDS[page] if c.text not in SKIPPED]
     made = Made(cwd=tmp_path, inputs=make_inputs(tmp_path))
-    # the domain feature space the scoring examples read (`classifier=...`) comes first
-    (classifier,) = [c for c in commands if c.text.startswith("genlab train model=classifier trainer.")]
-    check(classifier, *run_command(classifier, shortened(classifier.args), tmp_path), tmp_path)
-    made.classifier = newest("outputs/classifier-digits/*/checkpoints/last.ckpt", tmp_path)
+    if any(needs_classifier(c) for c in commands):
+        made.classifier = train_classifier(tmp_path)
     variables: dict[str, str] = {}
-    ran = 0
     for command in commands:
-        if command.text in SKIPPED:
-            continue
         assignment = VARIABLE.match(command.text)
         if assignment:
             variables[assignment.group(1)] = fill(assignment.group(2), made)
             continue
         args = shortened([fill(a, made) for a in expand(command.args, variables)])
         before = set(run_dirs(tmp_path / "outputs")) if (tmp_path / "outputs").exists() else set()
-        check(command, *run_command(command, args, tmp_path), tmp_path)
-        ran += 1
+        check(f"{page.relative_to(ROOT)}:{command.line}", command, *run_command(args, tmp_path), tmp_path)
         new = set(run_dirs(tmp_path / "outputs")) - before
         if subcommand(args) == "train" and "-m" not in args and len(new) == 1:
             made.last_run = new.pop()
         elif subcommand(args) == "train" and args[2:3] and args[2].startswith("resume="):
             made.last_run = Path(args[2].partition("=")[2])
-    assert ran >= 40, f"only {ran} README commands ran"

@@ -1,16 +1,20 @@
-"""The README's commands as a runnable list, for `tests/test_readme.py`.
+"""The commands of the README and of every page of the docs site, as runnable lists, for
+`tests/test_docs_commands.py`.
 
-Every line of a ```bash block of README.md is a command (a trailing backslash continues it; a
-comment after two spaces is the README's promise about it: `→ FILE` names a file it writes).
-Each is either run, in README order, or listed in `SKIPPED` with the reason a CPU in CI cannot
+Every line of a ```bash block of a page is a command (a trailing backslash continues it; a
+comment after two spaces is the page's promise about it: `→ FILE` names a file it writes).
+Each is either run, in page order, or listed in `SKIPPED` with the reason a CPU in CI cannot
 run it. Before running, a command is
 
-- *filled*: the README's placeholders become what earlier commands made (`fill`), and
+- *filled*: the page's placeholders become what earlier commands made (`fill`), and
 - *shortened* by the documented budget (`shortened`): training runs one epoch of two batches
   (`trainer.max_epochs=1 ++trainer.limit_train_batches=2 ++trainer.limit_val_batches=2`; a resume one
   epoch more), an Optuna search a tenth of its trials (at least 2), an evaluation 128 samples
-  (`n=128 ppl_samples=64`), a demo its `quick=true` budget. Overrides appended last win in
-  Hydra, so the README's own stay in the command as written.
+  (`n=128 ppl_samples=64`). Overrides appended last win in
+  Hydra, so the page's own stay in the command as written.
+
+The gallery's pages (`docs/gallery/`) are not run: they record what `genlab demo` ran, with its
+run folders' digests, and the demo tests run every recipe.
 """
 
 import re
@@ -20,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
+DOCS = ROOT / "docs"
 
 BLOCK = re.compile(r"^```bash\n(.*?)^```", re.S | re.M)
 COMMENT = re.compile(r"\s{2,}#\s?(.*)$")
@@ -27,13 +32,15 @@ PRODUCES = re.compile(r"→\s*(\S+\.(?:png|gif|json))")
 
 NEEDS_A_GPU = "needs a CUDA GPU"
 DOWNLOADS = "downloads a real dataset (no network in CI)"
+USERS_FOLDER = "reads a real dataset from a folder of the user's"
+DEMO = "a demo: tests/test_demo.py runs every recipe under quick=true (the same budget), and its reuse"
+REPRODUCTION = "a full reproduction of the page's figures: minutes to hours on 2 cores, run outside CI"
+RUN_AS = {"make train": "genlab train"}  # a set-up command, run as what it runs (after its install)
 SKIPPED = {
-    "make train": "CI's own set-up command: `make train` is `genlab train`, run below",
     "make test": "CI's own set-up command (.ci/run runs it; this test is part of it)",
+    "make docs": "CI's own command (.ci/run builds the site)",
     "pip install 'genlab[sweeps]'": "an installation: `make install` already has the extra",
-    "genlab train model=vae model/net=mlp dataset=fashion_mnist paths.data_dir=/path/to/fashion": (
-        "reads a real dataset from a folder of the user's"
-    ),
+    "genlab train model=vae model/net=mlp dataset=fashion_mnist paths.data_dir=/path/to/fashion": USERS_FOLDER,
     "genlab train model=wgan_gp dataset=celeba trainer=gpu": NEEDS_A_GPU,
     "genlab train model=stylegan2 dataset=celeba dataset.image_size=64 trainer=gpu trainer.precision=bf16-mixed": (
         NEEDS_A_GPU
@@ -43,7 +50,30 @@ SKIPPED = {
     "genlab train model=pixelcnn dataset=cifar10 model.levels=256": DOWNLOADS,
     "genlab download mnist data_dir=data": DOWNLOADS,
     "genlab train dataset=mnist": DOWNLOADS,
+    "genlab demo ddpm_denoising trainer=gpu": NEEDS_A_GPU,
+    "genlab demo gan_dynamics": DEMO,
+    "genlab demo beta_vae_traversal quick=true": DEMO,
+    "genlab demo debiasing": DEMO,
+    "bash scripts/gpu_wheels.sh": "builds wheels for a GPU machine from PyPI (network)",
+    "bash scripts/gpu_check.sh smoke": NEEDS_A_GPU,
+    "bash scripts/gpu_check.sh bench": NEEDS_A_GPU,
+    "python scripts/reproduce_dann.py 1000 3": REPRODUCTION,
+    "python scripts/reproduce_faceswap.py 600 3": REPRODUCTION,
+    "python scripts/reproduce_mode_collapse.py": REPRODUCTION,
+    "python scripts/compare_autoregressive.py --minutes 3 --figures docs/figures/pixelrnn": REPRODUCTION,
+    "genlab train model=dann dataset@dataset.source=mnist dataset@dataset.target=mnist_m "
+    "dataset.target.photos=/data/BSR/BSDS500/data/images paths.data_dir=/data": USERS_FOLDER,
+    "genlab train model=dbvae dataset=class_folders dataset.positives=/data/celeba/img_align_celeba "
+    "dataset.negatives=/data/imagenet_no_people dataset.subgroups=/data/skin_tone.csv": USERS_FOLDER,
+    "genlab train model=faceswap dataset=unpaired_folder dataset.root=/data/alice2bob dataset.image_size=64 "
+    "dataset.batch_size=16": USERS_FOLDER,
+    "genlab translate ckpt=outputs/faceswap-unpaired_folder/<stamp>/checkpoints/last.ckpt "
+    "input=/data/alice_video_frames/ direction=AtoB": USERS_FOLDER,
 }
+
+# The digits classifier that `classifier=...` and `=PATH` stand for: the scoring page's command,
+# run first on every page that has such a placeholder.
+CLASSIFIER = "genlab train model=classifier trainer.max_epochs=20"
 
 TRAINING_BUDGET = ["trainer.max_epochs=1", "++trainer.limit_train_batches=2", "++trainer.limit_val_batches=2"]
 EVAL_BUDGET = ["n=128", "ppl_samples=64"]
@@ -52,21 +82,26 @@ SEARCH_DEFAULT_TRIALS = 20
 
 @dataclass
 class Command:
-    line: int  # in README.md, for the failure message
-    text: str  # as the README writes it, comments removed, whitespace collapsed
-    promises: list[str] = field(default_factory=list)  # the README's comments on it
+    line: int  # in its page, for the failure message
+    text: str  # as the page writes it, comments removed, whitespace collapsed
+    promises: list[str] = field(default_factory=list)  # the page's comments on it
 
     @property
     def args(self) -> list[str]:
-        return shlex.split(self.text)
+        return shlex.split(RUN_AS.get(self.text, self.text))
 
     @property
     def files(self) -> list[str]:
-        """Names of the files the README says it writes (`→ samples/…png`)."""
+        """Names of the files the page says it writes (`→ samples/…png`)."""
         return [Path(m).name for p in self.promises for m in PRODUCES.findall(p)]
 
 
-def readme_commands(text: str) -> list[Command]:
+def documented_pages() -> list[Path]:
+    """README.md and the site's pages, the gallery's records excepted."""
+    return [README, *sorted(DOCS.glob("*.md"))]
+
+
+def commands_of(text: str) -> list[Command]:
     commands: list[Command] = []
     for block in BLOCK.finditer(text):
         line = text.count("\n", 0, block.start(1)) + 1
@@ -88,6 +123,10 @@ def readme_commands(text: str) -> list[Command]:
     return commands
 
 
+def needs_classifier(command: Command) -> bool:
+    return any(a.endswith(("=...", "=PATH")) for a in command.args)
+
+
 def subcommand(args: list[str]) -> str:
     return args[1] if args[0] == "genlab" and len(args) > 1 else ""
 
@@ -102,8 +141,6 @@ def shortened(args: list[str]) -> list[str]:
     name = subcommand(args)
     if name == "eval":
         return [*args, *EVAL_BUDGET]
-    if name == "demo" and args[2:3] != ["list"]:
-        return [*args, "quick=true"]
     if name != "train" or {"--cfg", "--help"} & set(args):
         return args
     if value_of(args, "resume") is not None:
@@ -118,7 +155,7 @@ def newest(pattern: str, cwd: Path) -> Path:
     """The newest match of a glob below `cwd` (run folders are named by their start time)."""
     found = sorted(cwd.glob(pattern), key=lambda p: p.stat().st_mtime)
     if not found:
-        raise AssertionError(f"no earlier README command made {pattern} in {cwd}")
+        raise AssertionError(f"no earlier command of the page made {pattern} in {cwd}")
     return found[-1]
 
 
@@ -128,12 +165,12 @@ class Made:
 
     cwd: Path
     last_run: Path | None = None  # the run folder of the latest single `genlab train`
-    classifier: Path | None = None  # the README's domain classifier (`classifier=...`, `=PATH`)
+    classifier: Path | None = None  # the domain classifier (`classifier=...`, `=PATH`): CLASSIFIER's run
     inputs: dict[str, Path] = field(default_factory=dict)  # `input=NAME` → a file or folder made for it
 
 
 def fill(arg: str, made: Made) -> str:
-    """One argument with the README's placeholders replaced."""
+    """One argument with the page's placeholders replaced."""
     arg = re.sub(r"(outputs/[\w.-]+)/<stamp>", lambda m: str(newest(f"{m.group(1)}/*/", made.cwd)), arg)
     arg = re.sub(
         r"\.\.\./([\w-]+)\.\.\./last\.ckpt",
@@ -149,5 +186,5 @@ def fill(arg: str, made: Made) -> str:
     key, _, value = arg.partition("=")
     if key == "input" and value in made.inputs:
         arg = f"input={made.inputs[value]}"
-    assert "<" not in arg and "..." not in arg, f"{arg}: a placeholder tests/readme_commands.py does not know"
+    assert "<" not in arg and "..." not in arg, f"{arg}: a placeholder tests/docs_commands.py does not know"
     return arg
