@@ -4,9 +4,11 @@ numbers; a finished run is reused, not trained again; bad recipes and arguments 
 import json
 import math
 import re
+import sys
 
 import pytest
 
+from genlab.demo import runner
 from genlab.demo.recipe import Figure, Recipe, Training, demo_names, load_recipe
 from genlab.demo.runner import number, protocol_of
 from genlab.errors import GenlabError
@@ -59,9 +61,19 @@ def outputs(tmp_path, monkeypatch):
     return tmp_path / "outputs"
 
 
+def in_this_process(args: list[str]) -> int:
+    """A demo step as `genlab ARGS` in the test's process: the same command without a new
+    interpreter's seconds of imports (test_a_demo_reuses_its_finished_run keeps the child processes)."""
+    status, _, stderr = cli_output_in_process(args)
+    if status:
+        print(stderr[-3000:], file=sys.stderr)
+    return status
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", demo_names())
-def test_every_demo_runs_quick_and_writes_its_page(name, tmp_path, outputs):
+def test_every_demo_runs_quick_and_writes_its_page(name, tmp_path, outputs, monkeypatch):
+    monkeypatch.setattr(runner, "run_genlab", in_this_process)
     status, stdout, stderr = cli_output_in_process(["demo", name, "quick=true", f"out={tmp_path}"])
     assert status == 0, stderr[-3000:]
     folder = tmp_path / name
@@ -69,7 +81,7 @@ def test_every_demo_runs_quick_and_writes_its_page(name, tmp_path, outputs):
     assert stdout.strip().endswith(str(folder / "index.md"))
     figures = re.findall(r"!\[[^\]]*\]\((figures/[^)]+)\)", page)
     recipe = load_recipe(name)
-    assert len(figures) == len(recipe.figures) and all((folder / f).stat().st_size > 0 for f in figures)
+    assert len(set(figures)) == len(recipe.figures) and all((folder / f).stat().st_size > 0 for f in figures)
     record = json.loads((folder / "numbers.json").read_text())
     assert record["quick"] is True and [n["key"] for n in record["numbers"]] == [n.key for n in recipe.numbers]
     assert all(math.isfinite(n["value"]) for n in record["numbers"])
@@ -103,3 +115,16 @@ def test_a_number_from_a_report_is_read_by_its_dotted_path_or_refused_in_one_lin
         number(tmp_path, "scores.iwae.auroc", "anomaly_digits", "metrics/anomaly_last.json")
     with pytest.raises(GenlabError, match="holds no number"):
         number(tmp_path, "scores.pca.auroc", "anomaly_digits", "metrics/missing.json")
+
+
+def test_a_number_in_a_list_of_records_is_read_by_index_with_its_records_protocol(tmp_path):
+    """`genlab eval` writes a list of records, each with its own protocol card."""
+    report = tmp_path / "metrics" / "eval_last.json"
+    report.parent.mkdir()
+    records = [{"name": "fid", "value": 119.4, "protocol": {"n": 1000}}, {"name": "kid", "value": 0.2}]
+    report.write_text(json.dumps({"records": records}))
+    assert number(tmp_path, "records.0.value", "vaegan", "metrics/eval_last.json") == 119.4
+    assert protocol_of(tmp_path, "records.0.value", "metrics/eval_last.json") == {"n": 1000}
+    assert protocol_of(tmp_path, "records.1.value", "metrics/eval_last.json") is None
+    with pytest.raises(GenlabError, match=r"holds no number at records\.2\.value"):
+        number(tmp_path, "records.2.value", "vaegan", "metrics/eval_last.json")

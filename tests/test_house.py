@@ -59,6 +59,7 @@ def test_sample_returns_exactly_n_images(model, tmp_path):
         ("vae", {Samples, DecodesLatents, Reconstructs, Encodes, HasLikelihood, ImportanceSamples}),
         ("dcgan", {Samples, DecodesLatents, Discriminates}),
         ("bigan", {Samples, DecodesLatents, Discriminates, Reconstructs, Encodes}),
+        ("vaegan", {Samples, DecodesLatents, Discriminates, Reconstructs, Encodes}),
         ("classifier", {Classifies}),
         ("dbvae", {Classifies, Samples, DecodesLatents, Reconstructs, Encodes}),
         ("ddpm", {Samples, ChoosesSampler, ShowsDenoising, ExportsPipeline}),
@@ -128,6 +129,7 @@ def test_bigan_refuses_input_gradient_penalties(tmp_path):
 GAMES = {
     "dcgan": "digits",
     "bigan": "toy2d",
+    "vaegan": "digits",
     "stylegan": "digits",
     "pix2pix": "edges2digits",
     "srgan": "sr_digits",
@@ -160,7 +162,7 @@ def test_an_option_no_adversarial_family_has_is_refused_in_one_line(family, tmp_
 
 
 # the families whose D is built from the data's shape take views of the batch; the translators' critics do not
-VIEWED = {"dcgan", "bigan", "stylegan"}
+VIEWED = {"dcgan", "bigan", "vaegan", "stylegan"}
 
 
 @pytest.mark.parametrize("family", sorted(GAMES))

@@ -50,6 +50,7 @@ DATA = ["dataset.batch_size=256", "dataset.image_size=16"]
 FAMILIES = {
     "vae": (["model=vae"], 1),  # optimiser steps per batch
     "dcgan": (["model=dcgan", "model.generator.width=8", "model.discriminator.width=8"], 2),
+    "vaegan": (["model=vaegan", "model.generator.width=8", "model.discriminator.width=8", "model.encoder.width=8"], 2),
     "ddpm": (["model=ddpm", "model.network.widths=[8,16]", "model.network.groups=4"], 1),
     "gated_pixelcnn": (["model=gated_pixelcnn", "model.network.width=8", "model.network.layers=2"], 1),
     "diagonal_bilstm": (["model=diagonal_bilstm", "model.network.width=4", "model.network.layers=1"], 1),

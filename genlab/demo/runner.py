@@ -21,12 +21,19 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from genlab.demo.recipe import Recipe
 from genlab.errors import GenlabError
 from genlab.run.listing import escape_markdown
 
 SUMMARY = "summary.json"
+
+
+def run_genlab(args: list[str]) -> int:
+    """`genlab ARGS` in a child process (its exit status): a fresh interpreter per step, as a user
+    runs them, so no step inherits another's Hydra, logging or torch state."""
+    return subprocess.run([sys.executable, "-m", "genlab", *args], check=False).returncode
 
 
 @dataclass
@@ -49,7 +56,7 @@ class Demo:
     def genlab(self, args: list[str]) -> None:
         """One genlab command in a child process, its output on the console."""
         self.ran.append(shlex.join(["genlab", *args]))
-        status = subprocess.run([sys.executable, "-m", "genlab", *args], check=False).returncode
+        status = run_genlab(args)
         if status != 0:
             raise GenlabError(f"demo {self.recipe.name}: `{self.ran[-1]}` failed (exit {status}); its output is above")
 
@@ -76,10 +83,27 @@ def newest(folder: Path, pattern: str, demo: str) -> Path:
     return found[-1]
 
 
+def at(document: Any, key: str) -> tuple[Any, dict | None]:
+    """The value at a dotted key of a report (`records.0.value`: list items by index) and the
+    protocol card of the innermost object on the way that has one (an eval report's records each
+    carry their own; other reports one at the top)."""
+    value = document
+    card = document.get("protocol") if isinstance(document, dict) else None
+    for part in key.split("."):
+        if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            value = value.get(part) if isinstance(value, dict) else None
+        if isinstance(value, dict) and "protocol" in value:
+            card = value["protocol"]
+    return value, card
+
+
 def protocol_of(folder: Path, key: str, report: str | None) -> dict | None:
-    """The protocol card of the report, or of the latest score `metrics/<name>` in the run's metrics.jsonl."""
+    """The protocol card of the report's number, or of the latest score `metrics/<name>` in the
+    run's metrics.jsonl."""
     if report is not None:
-        return json.loads((folder / report).read_text()).get("protocol")
+        return at(json.loads((folder / report).read_text()), key)[1]
     records = folder / "metrics.jsonl"
     if not key.startswith("metrics/") or not records.is_file():
         return None
@@ -95,9 +119,7 @@ def number(folder: Path, key: str, demo: str, report: str | None) -> float:
             raise GenlabError(f"demo {demo}: {folder} logged no {key}; it logged {', '.join(final) or 'nothing'}")
         return final[key]
     file = folder / report
-    value = json.loads(file.read_text()) if file.is_file() else None
-    for part in key.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
+    value = at(json.loads(file.read_text()), key)[0] if file.is_file() else None
     if not isinstance(value, int | float):
         raise GenlabError(
             f"demo {demo}: {file} holds no number at {key}; the recipe names a report its commands did not write"
@@ -116,7 +138,7 @@ def run_demo(demo: Demo) -> Path:
     shown = []
     for figure in recipe.figures:
         source = newest(folders[figure.run], figure.file, recipe.name)
-        target = figures_dir / f"{figure.run}_{source.name}"
+        target = figures_dir / f"{figure.run}_{source.parent.name}_{source.name}"  # grids of one step share a name
         shutil.copyfile(source, target)
         shown.append((figure.caption, target.name))
     numbers = [

@@ -1,8 +1,11 @@
-"""The gradient reversal layer of domain-adversarial training (Ganin & Lempitsky, 2015): the
-identity going forward, −λ × the gradient going back. Placed between the features and the domain
-discriminator, one backward pass trains the discriminator to tell the domains apart and the
-features to make that impossible: the minimax of eqs. 28–29 of the course notes without a second
-optimiser step."""
+"""Layers that are the identity going forward and scale the gradient going back.
+
+The gradient reversal layer of domain-adversarial training (Ganin & Lempitsky, 2015) multiplies
+it by −λ: placed between the features and the domain discriminator, one backward pass trains the
+discriminator to tell the domains apart and the features to make that impossible (the minimax of
+eqs. 28–29 of the course notes without a second optimiser step). A positive factor lets two
+networks in one chain take one loss at different weights in one backward pass (VAE-GAN's
+encoder takes the feature likelihood at 1, its decoder at γ)."""
 
 import math
 
@@ -10,20 +13,25 @@ import torch
 from torch import Tensor
 
 
-class _Reverse(torch.autograd.Function):
+class _Scale(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x: Tensor, strength: float) -> Tensor:
-        ctx.strength = strength
+    def forward(ctx, x: Tensor, factor: float) -> Tensor:
+        ctx.factor = factor
         return x.view_as(x)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple[Tensor, None]:
-        return -ctx.strength * grad, None
+        return ctx.factor * grad, None
+
+
+def scale_gradient(x: Tensor, factor: float) -> Tensor:
+    """x unchanged; its gradient multiplied by `factor` on the way back."""
+    return _Scale.apply(x, factor)
 
 
 def reverse_gradient(x: Tensor, strength: float) -> Tensor:
     """x unchanged; its gradient multiplied by −`strength` on the way back."""
-    return _Reverse.apply(x, strength)
+    return scale_gradient(x, -strength)
 
 
 def reversal_strength(progress: float, gamma: float = 10.0) -> float:
