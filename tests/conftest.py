@@ -2,6 +2,7 @@
 
 import contextlib
 import io
+import json
 import logging
 import os
 import subprocess
@@ -17,6 +18,7 @@ from omegaconf import DictConfig, open_dict
 
 from genlab import cli
 from genlab.run import resolvers
+from genlab.run.evaluate import evaluate
 from genlab.run.train import Run, assemble
 
 GENLAB = str(Path(sys.executable).parent / "genlab")
@@ -71,6 +73,14 @@ def compose_command(name: str, overrides: list[str]) -> DictConfig:
     """The config `genlab <name> <overrides>` would run (sample, eval)."""
     with initialize_config_module("genlab.configs", version_base="1.3"):
         return compose(name, overrides=overrides)
+
+
+def domain_fid(run_dir: Path, classifier: str, cache: Path, *options: str) -> float:
+    """The FID of 300 samples of a run's last checkpoint in `classifier`'s features (`genlab eval`,
+    with sampling `options` such as `sampler=ddim`): the learning tests' measure of samples."""
+    args = [f"ckpt={run_dir / 'checkpoints' / 'last.ckpt'}", f"classifier={classifier}", "metrics=[fid]", "n=300"]
+    report = evaluate(compose_command("eval", [*args, *options, f"cache_dir={cache}"]))
+    return json.loads(report.read_text())["records"][0]["value"]
 
 
 def fit(overrides: list[str], output_dir: Path, extra_callbacks: Sequence[L.Callback] = ()) -> Run:

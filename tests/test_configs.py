@@ -33,7 +33,7 @@ def needs_images(model_cfg) -> bool:
     nets = [model_cfg.get(key) or {} for key in ("net", "generator", "discriminator", "network")]
     image_nets = ("conv", "dcgan", "unet", "pixelcnn", "gated_pixelcnn", "StyleGenerator", "ResidualDiscriminator")
     image_nets += ("row_lstm", "diagonal_bilstm")
-    image_nets += ("UNetGenerator", "ResNetGenerator", "PatchDiscriminator")
+    image_nets += ("UNetGenerator", "ResNetGenerator", "PatchDiscriminator", "ProgressiveGenerator")
     return any(net.get("_target_", "").rsplit(".", 1)[-1].startswith(image_nets) for net in nets)
 
 
@@ -76,6 +76,12 @@ def wrong_geometry(model_cfg, dataset_cfg) -> bool:
         return False
     smaller = dataset_cfg.source_shape[-1] < dataset_cfg.shape[-1]
     return smaller != model_cfg["_target_"].endswith(".SRGAN")
+
+
+def grows_to_a_power_of_two(model_cfg, dataset_cfg) -> bool:
+    """Progressive growing doubles 4 px up to the data's side; MNIST's native 28 is refused."""
+    side = dataset_cfg.get("image_size")
+    return model_cfg["_target_"].endswith(".ProGAN") and side is not None and side & (side - 1) != 0
 
 
 @pytest.fixture(scope="module")
@@ -150,6 +156,10 @@ def test_model_dataset_fast_dev_run(model, dataset, data_dir, tmp_path):
         return
     if pairs_wanted(cfg.model, cfg.dataset):
         with pytest.raises(GenlabError, match=r"learns from aligned pairs of images, .* holds two unpaired domains"):
+            assemble(cfg)
+        return
+    if grows_to_a_power_of_two(cfg.model, cfg.dataset):
+        with pytest.raises(GenlabError, match=r"progressive growing doubles 4 px up to the data's side"):
             assemble(cfg)
         return
     if needs_labels(cfg.model) and cfg.dataset.get("num_classes") is None:

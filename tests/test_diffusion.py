@@ -19,7 +19,7 @@ from genlab.run.evaluate import evaluate
 from genlab.run.export import export
 from genlab.run.sample import sample
 from genlab.run.train import assemble
-from tests.conftest import compose_command, compose_train, fit
+from tests.conftest import compose_command, compose_train, domain_fid, fit
 
 LINEAR = NoiseSchedule()
 
@@ -126,10 +126,7 @@ def test_the_2d_ddpm_experiment_reports_its_modes_and_draws_them(tmp_path):
     assert (tmp_path / "images" / "dynamics.gif").is_file()
 
 
-def ddim_fid(run_dir, classifier: str, cache) -> float:
-    args = [f"ckpt={run_dir / 'checkpoints' / 'last.ckpt'}", f"classifier={classifier}", "metrics=[fid]", "n=300"]
-    report = evaluate(compose_command("eval", [*args, "sampler=ddim", "steps=20", f"cache_dir={cache}"]))
-    return json.loads(report.read_text())["records"][0]["value"]
+DDIM_20 = ("sampler=ddim", "steps=20")
 
 
 @pytest.mark.slow
@@ -140,8 +137,8 @@ def test_ddpm_domain_fid_falls_as_it_learns_digits(tmp_path, classifier_ckpt):
     small = ["model=ddpm", "dataset.image_size=16", "model.network.widths=[16,32]", "model.network.groups=4"]
     fit([*small, "trainer.max_steps=1"], tmp_path / "start")
     fit([*small, "optimizer.lr=1e-3", "trainer.max_epochs=15"], tmp_path / "trained")
-    start = ddim_fid(tmp_path / "start", classifier_ckpt, tmp_path / "cache")
-    trained = ddim_fid(tmp_path / "trained", classifier_ckpt, tmp_path / "cache")
+    start = domain_fid(tmp_path / "start", classifier_ckpt, tmp_path / "cache", *DDIM_20)
+    trained = domain_fid(tmp_path / "trained", classifier_ckpt, tmp_path / "cache", *DDIM_20)
     assert trained < start / 4, (start, trained)
 
 

@@ -19,6 +19,7 @@ from genlab.models.capabilities import (
     Discriminates,
     Encodes,
     ExportsPipeline,
+    Grows,
     HasLikelihood,
     HasStyleSpace,
     ImportanceSamples,
@@ -65,6 +66,7 @@ def test_sample_returns_exactly_n_images(model, tmp_path):
         ("ddpm", {Samples, ChoosesSampler, ShowsDenoising, ExportsPipeline}),
         ("pixelcnn", {Samples, HasLikelihood}),
         ("stylegan2", {Samples, DecodesLatents, Discriminates, HasStyleSpace}),
+        ("progan", {Samples, DecodesLatents, Discriminates, Grows}),
         ("pix2pix", {Translates}),
         ("cyclegan", {Translates}),
         ("srgan", {Translates}),
@@ -77,7 +79,7 @@ def test_families_declare_their_capabilities(model, declared, tmp_path):
     built = build(cheap_sampling(compose_train([f"model={model}", "dataset.image_size=16"], tmp_path)).model)
     everything = {Samples, DecodesLatents, Reconstructs, Encodes, HasLikelihood, Discriminates}
     everything |= {ChoosesSampler, ShowsDenoising, ExportsPipeline, HasStyleSpace, Translates}
-    everything |= {ImportanceSamples, Classifies, AdaptsDomains}
+    everything |= {ImportanceSamples, Classifies, AdaptsDomains, Grows}
     assert {c for c in everything if isinstance(built, c)} == declared
 
 
@@ -131,6 +133,7 @@ GAMES = {
     "bigan": "toy2d",
     "vaegan": "digits",
     "stylegan": "digits",
+    "progan": "digits",
     "pix2pix": "edges2digits",
     "srgan": "sr_digits",
     "cyclegan": "inverted_digits",
@@ -162,7 +165,7 @@ def test_an_option_no_adversarial_family_has_is_refused_in_one_line(family, tmp_
 
 
 # the families whose D is built from the data's shape take views of the batch; the translators' critics do not
-VIEWED = {"dcgan", "bigan", "vaegan", "stylegan"}
+VIEWED = {"dcgan", "bigan", "vaegan", "stylegan", "progan"}
 
 
 @pytest.mark.parametrize("family", sorted(GAMES))

@@ -45,6 +45,13 @@ SRGAN_TINY = [
     "model.pretrain_steps=10",
 ]
 CONTEXT_ENCODER_TINY = ["model.generator.width=4", "model.generator.bottleneck=8", "model.discriminator.width=4"]
+# 8 px fades in from 256 to 1792 images: both stops (1024, 1536 images) fall inside it; 16 px from 2048
+PROGAN_TINY = [
+    "model.generator.channel_base=64",
+    "model.generator.channel_max=8",
+    "model.growth.stable_images=256",
+    "model.growth.fade_images=1536",
+]
 # digits at batch size 256: 6 training batches an epoch
 DATA = ["dataset.batch_size=256", "dataset.image_size=16"]
 FAMILIES = {
@@ -55,6 +62,7 @@ FAMILIES = {
     "gated_pixelcnn": (["model=gated_pixelcnn", "model.network.width=8", "model.network.layers=2"], 1),
     "diagonal_bilstm": (["model=diagonal_bilstm", "model.network.width=4", "model.network.layers=1"], 1),
     "stylegan2": (["experiment=stylegan2_digits", *STYLEGAN_TINY, *STYLEGAN_REGULARISED_OFTEN], 2),
+    "progan": (["model=progan", *PROGAN_TINY], 2),
     "cyclegan": (["model=cyclegan", *CYCLEGAN_TINY, "dataset.batch_size=128"], 2),  # 6 batches an epoch
     "pix2pix": (
         ["model=pix2pix", "model.generator.width=8", "model.discriminator.width=8", "model.discriminator.layers=2"],

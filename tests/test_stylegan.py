@@ -21,7 +21,7 @@ from genlab.run.evaluate import evaluate
 from genlab.run.sample import sample
 from genlab.run.train import assemble
 from tests.conftest import SMALL_STYLEGAN as SMALL
-from tests.conftest import compose_command, compose_train, fit
+from tests.conftest import compose_command, compose_train, domain_fid, fit
 
 
 @pytest.mark.parametrize("synthesis", [SkipSynthesis, AdaINSynthesis])
@@ -115,12 +115,6 @@ def test_truncation_in_w_at_psi_0_paints_the_mean_style_and_at_psi_1_changes_not
         torch.testing.assert_close(centre, mean_image.expand(4, -1, -1, -1), atol=1e-5, rtol=0)
         torch.testing.assert_close(tiny_stylegan.decode_truncated(z, 1.0), tiny_stylegan.decode(z), atol=1e-5, rtol=0)
         assert not torch.allclose(tiny_stylegan.decode(z)[0], tiny_stylegan.decode(z)[1])
-
-
-def domain_fid(run_dir, classifier: str, cache) -> float:
-    args = [f"ckpt={run_dir / 'checkpoints' / 'last.ckpt'}", f"classifier={classifier}", "metrics=[fid]", "n=300"]
-    report = evaluate(compose_command("eval", [*args, f"cache_dir={cache}"]))
-    return json.loads(report.read_text())["records"][0]["value"]
 
 
 @pytest.mark.slow

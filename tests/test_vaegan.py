@@ -2,8 +2,6 @@
 where the formula says, each network's gradient the paper's per-network loss, and samples that a
 digits classifier finds closer to the digits than a VAE's at equal steps."""
 
-import json
-
 import pytest
 import torch
 
@@ -12,9 +10,8 @@ from genlab.nn.gan import dcgan_discriminator
 from genlab.nn.layer_input import LastLayerInput
 from genlab.objectives.feature_likelihood import feature_nll
 from genlab.objectives.kl import gaussian_kl
-from genlab.run.evaluate import evaluate
 from genlab.run.train import build
-from tests.conftest import compose_command, compose_train, fit
+from tests.conftest import compose_train, domain_fid, fit
 
 DIGITS_16 = ["model=vaegan", "dataset.image_size=16"]
 
@@ -72,12 +69,6 @@ def test_each_network_takes_the_papers_own_loss(tmp_path):
 def test_a_non_positive_gamma_is_refused_in_one_line(tmp_path):
     with pytest.raises(GenlabError, match=r"^model.gamma=0 must be > 0"):
         build(compose_train([*TINY, "model.gamma=0"], tmp_path).model)
-
-
-def domain_fid(run_dir, classifier: str, cache) -> float:
-    args = [f"ckpt={run_dir / 'checkpoints' / 'last.ckpt'}", f"classifier={classifier}", "metrics=[fid]", "n=300"]
-    report = evaluate(compose_command("eval", [*args, f"cache_dir={cache}"]))
-    return json.loads(report.read_text())["records"][0]["value"]
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from genlab.analysis.grids import inputs_above_outputs
 from genlab.analysis.traversal import latent_traversal
 from genlab.data.base import GenlabDataModule
 from genlab.models.base import GenerativeModule
-from genlab.models.capabilities import DecodesLatents, Encodes, Reconstructs, Samples, Translates
+from genlab.models.capabilities import DecodesLatents, Encodes, Grows, Reconstructs, Samples, Translates
 
 
 class ImageGridCallback(L.Callback):
@@ -57,21 +57,25 @@ class ImageGridCallback(L.Callback):
         self.write(trainer, images, nrow)
 
     def write(self, trainer: L.Trainer, images: Tensor, nrow: int) -> Path:
-        # Quantised and PNG-encoded once, at zlib's fastest level, and those bytes go both to the
-        # file and to TensorBoard: `add_image` re-encodes with PIL at its default level, 22 ms a
-        # grid, a tenth of a digits epoch for the VAE's two grids. Grey images stay one channel
-        # (make_grid repeats them into three).
-        grid = make_grid(images.detach().float().cpu().clamp(0, 1), nrow=nrow, padding=2, pad_value=1.0)
-        pixels = grid[: images.shape[1]].mul(255).add_(0.5).clamp_(0, 255).to(torch.uint8)
-        png = encode_png(pixels, compression_level=1).numpy().tobytes()
         path = self.output_dir / "images" / self.tag / f"step_{trainer.global_step:07d}.png"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(png)
-        for logger in trainer.loggers:
-            if isinstance(logger, TensorBoardLogger):
-                summary = png_summary(self.tag, png, pixels.shape)
-                logger.experiment.file_writer.add_summary(summary, trainer.global_step)
-        return path
+        return write_grid(trainer, images, nrow, path, self.tag)
+
+
+def write_grid(trainer: L.Trainer, images: Tensor, nrow: int, path: Path, tag: str) -> Path:
+    """`images` as one PNG grid at `path` and as a TensorBoard image under `tag`."""
+    # Quantised and PNG-encoded once, at zlib's fastest level, and those bytes go both to the
+    # file and to TensorBoard: `add_image` re-encodes with PIL at its default level, 22 ms a
+    # grid, a tenth of a digits epoch for the VAE's two grids. Grey images stay one channel
+    # (make_grid repeats them into three).
+    grid = make_grid(images.detach().float().cpu().clamp(0, 1), nrow=nrow, padding=2, pad_value=1.0)
+    pixels = grid[: images.shape[1]].mul(255).add_(0.5).clamp_(0, 255).to(torch.uint8)
+    png = encode_png(pixels, compression_level=1).numpy().tobytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(png)
+    for logger in trainer.loggers:
+        if isinstance(logger, TensorBoardLogger):
+            logger.experiment.file_writer.add_summary(png_summary(tag, png, pixels.shape), trainer.global_step)
+    return path
 
 
 def png_summary(tag: str, png: bytes, shape: torch.Size) -> Summary:
@@ -79,6 +83,36 @@ def png_summary(tag: str, png: bytes, shape: torch.Size) -> Summary:
     channels, height, width = shape
     image = Summary.Image(height=height, width=width, colorspace=channels, encoded_image_string=png)
     return Summary(value=[Summary.Value(tag=tag, image=image)])
+
+
+class GrowthGrid(L.Callback):
+    """Progressive growing's picture: samples (fixed noise) at each resolution as training leaves
+    it for the next (`images/growth/0008px.png` when 16 px starts fading in) and at the end of
+    training, for models that `Grows`."""
+
+    def __init__(self, output_dir: str, n: int = 64, seed: int = 0) -> None:
+        self.output_dir, self.n, self.seed = Path(output_dir), n, seed
+        self.resolution: int | None = None
+
+    def on_train_batch_start(self, trainer: L.Trainer, pl_module: GenerativeModule, batch, batch_idx: int) -> None:
+        if not isinstance(pl_module, Grows):
+            return
+        now = pl_module.current_resolution()
+        if self.resolution is not None and now > self.resolution:
+            self.write(trainer, pl_module, self.resolution)
+        self.resolution = now
+
+    def on_train_end(self, trainer: L.Trainer, pl_module: GenerativeModule) -> None:
+        if isinstance(pl_module, Grows):
+            self.write(trainer, pl_module, pl_module.current_resolution())
+
+    def write(self, trainer: L.Trainer, pl_module: Grows, resolution: int) -> None:
+        if not trainer.is_global_zero:
+            return
+        with torch.no_grad():
+            images = pl_module.sample_at(self.n, resolution, torch.Generator().manual_seed(self.seed))
+        path = self.output_dir / "images" / "growth" / f"{resolution:04d}px.png"
+        write_grid(trainer, images, int(self.n**0.5), path, f"growth/{resolution}px")
 
 
 class SampleGrid(ImageGridCallback):

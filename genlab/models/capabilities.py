@@ -133,6 +133,21 @@ class ShowsContext(ABC):
         """(H, W) booleans: the input pixels that change the prediction of (row, column)."""
 
 
+class Grows(ABC):
+    """Trains coarse to fine (progressive growing): G works at a resolution that doubles during
+    training, so a picture can be asked of any resolution it has reached (the growth grids)."""
+
+    resolutions: tuple[int, ...]  # 4, 8, …, the data's side
+
+    @abstractmethod
+    def current_resolution(self) -> int:
+        """The resolution training works at now (the new one while it fades in)."""
+
+    @abstractmethod
+    def sample_at(self, n: int, resolution: int, generator: torch.Generator | None = None) -> Tensor:
+        """`n` samples of side `resolution` (≤ the current one; at the current one, α as trained)."""
+
+
 class HasStyleSpace(ABC):
     """A style-based generator: a mapping network z → w and a synthesis network that reads one w
     per layer, ws of shape (n, num_ws, w_dim). Truncation in W, style mixing, interpolation in W,

@@ -7,6 +7,7 @@ any D factory, so they reach every network (MLP, DCGAN, residual, patch) and eve
 - Minibatch standard deviation (Karras et al., 2018, `genlab.nn.minibatch`): one input feature
   more, the spread of the batch; a collapsed batch has almost none.
 
+What D takes besides the images (progressive growing's stage) passes through a view unchanged.
 A packed D still answers one score per example — the score of the pack it sits in — so the
 objectives (their batch means equal the means over packs exactly), the monitors and the score
 surfaces of 2-D plots stay per example. Penalties on D's input gradients would count each pack m
@@ -42,11 +43,11 @@ class Packed(nn.Module):
         super().__init__()
         self.net, self.m = net, m
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, *context: object) -> Tensor:
         n = x.shape[0]
         filled = x[torch.arange(-(-n // self.m) * self.m, device=x.device) % n]
         packs = filled.reshape(-1, self.m * x.shape[1], *x.shape[2:])
-        return self.net(packs).repeat_interleave(self.m, dim=0)[:n]
+        return self.net(packs, *context).repeat_interleave(self.m, dim=0)[:n]
 
 
 class Packing(View):
@@ -76,8 +77,8 @@ class WithMinibatchStd(nn.Module):
         super().__init__()
         self.net, self.group_size = net, group_size
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self.net(minibatch_stddev(x, self.group_size))
+    def forward(self, x: Tensor, *context: object) -> Tensor:
+        return self.net(minibatch_stddev(x, self.group_size), *context)
 
 
 class MinibatchStd(View):

@@ -7,6 +7,7 @@ the penalty joins D's ordinary step instead of a separate optimiser step, so Ada
 rate and betas need no k/(k+1) correction. Three kinds share this one mechanism:
 
 - penalties on D's input gradients, added to D's loss: `GradientPenalty` (WGAN-GP), `Dragan`, `R1`;
+- a penalty on D's outputs, added to D's loss: `Drift` (PG-GAN);
 - constraints applied after D's optimiser step: `WeightClip` (WGAN);
 - reparametrisations applied once when D is built: `SpectralNorm` (SN-GAN).
 """
@@ -87,6 +88,14 @@ class R1(Regulariser):
 
     def penalty(self, critic: Critic, real: Tensor, fake: Tensor) -> Tensor:
         return 0.5 * r1_penalty(critic, real)
+
+
+class Drift(Regulariser):
+    """ε·E[D(x)²] on real inputs (Karras et al., 2018: ε = 0.001 beside WGAN-GP): keeps a
+    Wasserstein critic's outputs near zero, which nothing else in its loss does."""
+
+    def penalty(self, critic: Critic, real: Tensor, fake: Tensor) -> Tensor:
+        return critic(real).square().mean()
 
 
 class WeightClip(Regulariser):
