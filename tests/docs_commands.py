@@ -46,6 +46,7 @@ SKIPPED = {
         NEEDS_A_GPU
     ),
     "genlab train experiment=ddpm_cifar10": NEEDS_A_GPU,
+    "genlab train experiment=biggan_cifar10": NEEDS_A_GPU,
     "genlab train trainer=ddp trainer.devices=4": NEEDS_A_GPU,
     "genlab train model=pixelcnn dataset=cifar10 model.levels=256": DOWNLOADS,
     "genlab download mnist data_dir=data": DOWNLOADS,

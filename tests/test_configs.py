@@ -34,6 +34,7 @@ def needs_images(model_cfg) -> bool:
     image_nets = ("conv", "dcgan", "unet", "pixelcnn", "gated_pixelcnn", "StyleGenerator", "ResidualDiscriminator")
     image_nets += ("row_lstm", "diagonal_bilstm")
     image_nets += ("UNetGenerator", "ResNetGenerator", "PatchDiscriminator", "ProgressiveGenerator")
+    image_nets += ("biggan_generator",)
     return any(net.get("_target_", "").rsplit(".", 1)[-1].startswith(image_nets) for net in nets)
 
 

@@ -52,6 +52,13 @@ PROGAN_TINY = [
     "model.growth.stable_images=256",
     "model.growth.fade_images=1536",
 ]
+# one D step per G step here (the paper's two would make 1.5 optimiser steps a batch)
+BIGGAN_TINY = [
+    "model.latent_dim=12",
+    "model.generator.width=8",
+    "model.discriminator.width=8",
+    "model.balance.n_critic=1",
+]
 # digits at batch size 256: 6 training batches an epoch
 DATA = ["dataset.batch_size=256", "dataset.image_size=16"]
 FAMILIES = {
@@ -63,6 +70,7 @@ FAMILIES = {
     "diagonal_bilstm": (["model=diagonal_bilstm", "model.network.width=4", "model.network.layers=1"], 1),
     "stylegan2": (["experiment=stylegan2_digits", *STYLEGAN_TINY, *STYLEGAN_REGULARISED_OFTEN], 2),
     "progan": (["model=progan", *PROGAN_TINY], 2),
+    "biggan": (["model=biggan", *BIGGAN_TINY], 2),
     "cyclegan": (["model=cyclegan", *CYCLEGAN_TINY, "dataset.batch_size=128"], 2),  # 6 batches an epoch
     "pix2pix": (
         ["model=pix2pix", "model.generator.width=8", "model.discriminator.width=8", "model.discriminator.layers=2"],

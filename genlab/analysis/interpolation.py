@@ -1,5 +1,7 @@
 """Walking through a latent space: interpolation between codes and truncation."""
 
+import zlib
+
 import torch
 from torch import Tensor
 
@@ -31,4 +33,21 @@ def interpolation_grid(endpoints: Tensor, steps: int, method: str = "slerp") -> 
 
 def truncate(z: Tensor, psi: float) -> Tensor:
     """The truncation trick in Z: codes pulled towards the prior's mean (0) by ψ ∈ (0, 1]."""
+    return psi * z
+
+
+TRUNCATION_BOUND = 2.0  # BigGAN's samplers draw from N(0, 1) truncated at ±2, then scale by ψ
+
+
+def resample_truncated(z: Tensor, psi: float, bound: float = TRUNCATION_BOUND) -> Tensor:
+    """BigGAN's truncation trick: each value of z beyond ±`bound` redrawn from N(0, 1) until it
+    falls inside, then everything scaled by ψ ∈ (0, 1] — codes from a normal truncated at ±ψ·bound,
+    not squeezed towards 0 as `truncate` does. The redraws are seeded by z's bytes: the same codes
+    give the same picture, and two batches do not share redraws."""
+    generator = torch.Generator().manual_seed(zlib.crc32(z.detach().cpu().numpy().tobytes()))
+    z = z.detach().cpu().clone()
+    outside = z.abs() > bound
+    while outside.any():
+        z[outside] = torch.randn(int(outside.sum()), generator=generator, dtype=z.dtype)
+        outside = z.abs() > bound
     return psi * z

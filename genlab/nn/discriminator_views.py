@@ -62,10 +62,11 @@ class Packing(View):
         return partial(self._build, factory)
 
     def _build(self, factory: DiscriminatorFactory, data_shape: Sequence[int], outputs: int = 1, **kwargs) -> nn.Module:
-        if outputs != 1:
+        if outputs != 1 or kwargs.get("classes"):
             raise GenlabError(
                 "model/view=packing: D judges packs of samples, so per-sample heads (ACGAN's classes, "
-                "InfoGAN's codes, BiGAN's encoder) have no meaning; drop the packing or the conditioning"
+                "InfoGAN's codes, BiGAN's encoder) and per-sample inputs (the projection D's labels) have no "
+                "meaning; drop the packing or the conditioning"
             )
         shape = [int(s) for s in data_shape]
         shape[0] *= self.m

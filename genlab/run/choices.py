@@ -1,7 +1,8 @@
 """Choices `genlab sample` and `genlab eval` apply to a rebuilt model before it samples."""
 
+from genlab.errors import GenlabError
 from genlab.models.base import GenerativeModule, require
-from genlab.models.capabilities import ChoosesSampler, Guided
+from genlab.models.capabilities import ChoosesSampler, DecodesLatents, Guided
 
 
 def choose_sampler(
@@ -22,3 +23,14 @@ def choose_sampler(
         model.use_sampler(sampler, steps)
     guided = model.guidance_description() if isinstance(model, Guided) else ""
     return f"_{model.sampler_description()}" + (f"_{guided}" if guided else "")
+
+
+def truncation_tag(model: GenerativeModule, psi: float | None) -> str:
+    """The file-name tag (`_psi0.5`) of scores of truncated samples, after checking that ψ is in
+    (0, 1] and that the model decodes chosen codes; "" without truncation."""
+    if psi is None:
+        return ""
+    if not 0 < psi <= 1:
+        raise GenlabError(f"truncation={psi} must be in (0, 1]; 1 means no truncation")
+    require(model, DecodesLatents, f"samples drawn with truncation={psi:g}")
+    return f"_psi{psi:g}"

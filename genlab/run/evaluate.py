@@ -28,7 +28,7 @@ from genlab.models.base import require
 from genlab.models.capabilities import Encodes, Samples, Translates
 from genlab.run.anomaly import anomaly_report
 from genlab.run.arguments import check_eval
-from genlab.run.choices import choose_sampler
+from genlab.run.choices import choose_sampler, truncation_tag
 from genlab.run.purity import purity_report
 from genlab.run.subgroups import subgroup_report
 
@@ -43,7 +43,8 @@ def evaluate(cfg: DictConfig) -> Path:
     ckpt, names = check_eval(cfg)
     checkpoint = read_checkpoint(ckpt, trust=cfg.trust_config)
     model = rebuild_model(checkpoint)
-    sampler_tag = choose_sampler(model, cfg.sampler, cfg.steps, cfg.guidance)  # scores of two samplers are two reports
+    # scores of two samplers (or truncations) are two reports
+    sampler_tag = choose_sampler(model, cfg.sampler, cfg.steps, cfg.guidance) + truncation_tag(model, cfg.truncation)
     datamodule = rebuild_datamodule(checkpoint)
     device = pick_device(cfg.device)
     model.to(device)
@@ -131,7 +132,7 @@ def sample_records(names: list[str], model, datamodule, cfg: DictConfig, device)
     feature_names = [m for m in names if m not in PATH_LENGTHS]
     if feature_names:
         real, from_cache = protocol.real_features(datamodule, n_real, extractor, device)
-        records = feature_records(feature_names, model, extractor, real, card, settings, protocol)
+        records = feature_records(feature_names, model, extractor, real, card, settings, protocol, cfg.truncation)
     records += [ppl_record(model, extractor, card, cfg, device, PATH_LENGTHS[m]) for m in names if m in PATH_LENGTHS]
     return records, from_cache
 
@@ -167,15 +168,32 @@ def separability_records(model, datamodule, cfg: DictConfig, device) -> list[dic
 
 
 def feature_records(
-    names, model, extractor, real, card: ProtocolCard, settings: ScoreSettings, protocol: EvaluationProtocol
+    names,
+    model,
+    extractor,
+    real,
+    card: ProtocolCard,
+    settings: ScoreSettings,
+    protocol: EvaluationProtocol,
+    truncation: float | None = None,
 ) -> list[dict]:
+    """Feature-based scores of `protocol.n` samples, drawn by the truncation trick at ψ =
+    `truncation` where one is given (the model's own: BigGAN's resampling, StyleGAN's W)."""
     device = next(model.parameters()).device
+
+    def sample(k: int, generator: torch.Generator) -> torch.Tensor:
+        if truncation is None:
+            return model.sample(k, generator=generator)
+        return model.decode_truncated(torch.randn(k, model.latent_dim, generator=generator), truncation)
+
+    if truncation is not None:
+        card = replace(card, generator=f"{card.generator}, truncation ψ={truncation:g}")
     scores = Scores(names, extractor.num_features, num_classes=0, settings=settings).to(device)
     torch.manual_seed(protocol.seed)  # KID's subsets and IS's split order
     scores.update_real(real.to(device))
     generator = torch.Generator().manual_seed(protocol.seed)
     score_samples(
-        lambda k, g: model.sample(k, generator=g),
+        sample,
         scores,
         extractor,
         protocol.n,

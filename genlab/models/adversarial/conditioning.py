@@ -3,6 +3,8 @@ YAML (`model/conditioning=...`), so the GAN module holds no per-variant branches
 
 - `Conditioning` (unconditional): nothing;
 - `LabelInput` (cGAN, Mirza & Osindero): G gets [z, onehot(y)], D its input with onehot(y) appended;
+- `LabelProjected` (BigGAN, after Miyato & Koyama): G as cGAN's; D multiplies its features by the
+  class's embedding (a projection discriminator) instead of reading the label as channels;
 - `LabelPredicted` (ACGAN, Odena et al.): G gets [z, onehot(y)]; D predicts y with an auxiliary
   head; its cross-entropy (on real and generated images for D, generated ones for G) joins both losses;
 - `InfoCodes` (InfoGAN, Chen et al.): G gets [z, codes]; a recognition head Q on D's body
@@ -13,14 +15,16 @@ objectives and penalties only ever see output 0. A `Condition` is one batch's wo
 strategy draws (labels come from the data for real images and are reused for generated ones).
 """
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor
+from torch import Tensor, nn
 
 from genlab.errors import GenlabError
 from genlab.models.adversarial.codes import CodeSample, LatentCodes
+from genlab.nn.conditional import code_conditioned_discriminator
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,7 @@ class Conditioning:
     """Unconditional: G sees z alone, D judges its input alone and has one output."""
 
     generator_width = 0  # units appended to z
-    discriminator_width = 0  # code units appended to D's input
+    discriminator_width = 0  # code units D takes beside its input (appended, or projected)
     heads = 0  # D outputs after the adversarial one
     categories: int | None = None  # categories a picture shows one per row
 
@@ -54,6 +58,10 @@ class Conditioning:
 
     def generator_input(self, condition: Condition) -> Tensor | None:
         return None
+
+    def discriminator(self, factory: Callable[..., nn.Module], data_shape: Sequence[int], outputs: int) -> nn.Module:
+        """D, built by `factory`, for what this strategy shows it: here the data alone."""
+        return factory(data_shape, outputs=outputs)
 
     def discriminator_input(self, condition: Condition) -> Tensor | None:
         return None
@@ -103,6 +111,26 @@ class LabelInput(ClassLabels):
 
     def discriminator_input(self, condition: Condition) -> Tensor | None:
         return None if condition.labels is None else F.one_hot(condition.labels, self.num_classes)
+
+    def discriminator(self, factory: Callable[..., nn.Module], data_shape: Sequence[int], outputs: int) -> nn.Module:
+        return code_conditioned_discriminator(factory, data_shape, self.num_classes, outputs=outputs)
+
+
+class LabelProjected(LabelInput):
+    """The projection discriminator's way (Miyato & Koyama; BigGAN): D takes onehot(y) beside its
+    input and projects its features on the class's embedding, so its factory must take `classes`
+    (`genlab.nn.biggan.projection_discriminator`)."""
+
+    def discriminator(self, factory: Callable[..., nn.Module], data_shape: Sequence[int], outputs: int) -> nn.Module:
+        try:
+            return factory(data_shape, outputs=outputs, classes=self.num_classes)
+        except TypeError as error:
+            if "classes" not in str(error):
+                raise
+            raise GenlabError(
+                "model/conditioning=label_projected needs a projection discriminator, one that takes the classes "
+                "(genlab.nn.biggan.projection_discriminator, as in model=biggan); use label_input for this D"
+            ) from None
 
 
 class LabelPredicted(ClassLabels):

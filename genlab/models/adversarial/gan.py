@@ -17,7 +17,6 @@ from torch import Tensor, nn
 from genlab.models.adversarial.conditioning import NOTHING, Condition, Conditioning
 from genlab.models.adversarial.core import AdversarialModule, DiscriminatorPlay
 from genlab.models.adversarial.game import Game
-from genlab.nn.conditional import code_conditioned_discriminator
 
 GeneratorFactory = Callable[[Sequence[int], int], nn.Module]
 DiscriminatorFactory = Callable[..., nn.Module]  # (data_shape, outputs=k) -> module
@@ -49,10 +48,7 @@ class GAN(AdversarialModule):
         shape = tuple(int(s) for s in data_shape)
         g = generator(shape, latent_dim + conditioning.generator_width)
         heads = 1 + conditioning.heads
-        if conditioning.discriminator_width:
-            d = code_conditioned_discriminator(discriminator, shape, conditioning.discriminator_width, outputs=heads)
-        else:
-            d = discriminator(shape, outputs=heads)
+        d = conditioning.discriminator(discriminator, shape, outputs=heads)
         super().__init__(name, shape, g, d, latent_dim, rules, ema_decay)
         self.conditioning = conditioning
         self.categories = conditioning.categories
