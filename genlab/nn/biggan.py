@@ -28,17 +28,12 @@ from torch import Tensor, nn
 from genlab.errors import GenlabError
 from genlab.nn.attention import SelfAttention
 from genlab.nn.gan import apply_spectral_norm
-from genlab.nn.padding import reading, writing
+from genlab.nn.padding import reading, square_side, writing
 
 
 def residual_side(data_shape: Sequence[int], network: str) -> tuple[int, int]:
     """(the data's side, the power-of-two side ≥ 8 the network is built for)."""
-    if len(data_shape) != 3 or data_shape[1] != data_shape[2]:
-        raise GenlabError(
-            f"{network} is for square images, got data shape {list(data_shape)}; use an image dataset, not toy2d "
-            "points, and set dataset.image_size"
-        )
-    side = int(data_shape[1])
+    side = square_side(data_shape, network)
     built = max(8, 2 ** math.ceil(math.log2(side)))
     return side, built
 

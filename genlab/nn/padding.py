@@ -8,9 +8,23 @@ outside the crop are simply not part of any output, so no loss reaches them.
 """
 
 import math
+from collections.abc import Sequence
 
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from genlab.errors import GenlabError
+
+
+def square_side(data_shape: Sequence[int], network: str) -> int:
+    """The side of square image data, or a one-line refusal naming `network` (toy2d points, or
+    images that are not square)."""
+    if len(data_shape) != 3 or data_shape[1] != data_shape[2]:
+        raise GenlabError(
+            f"{network} is for square images, got data shape {list(data_shape)}; use an image dataset, not toy2d "
+            "points, and set dataset.image_size"
+        )
+    return int(data_shape[1])
 
 
 def fitted_side(side: int, factor: int) -> int:

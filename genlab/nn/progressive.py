@@ -25,6 +25,7 @@ from torch import Tensor, nn
 
 from genlab.errors import GenlabError
 from genlab.nn.minibatch import minibatch_stddev
+from genlab.nn.padding import square_side
 from genlab.nn.residual_discriminator import lrelu
 from genlab.nn.style import EqualConv2d, EqualLinear, pixel_norm
 from genlab.nn.synthesis import channel_count
@@ -34,12 +35,7 @@ FIRST = 4  # the papers' first resolution
 
 def growth_resolutions(data_shape: Sequence[int]) -> tuple[int, ...]:
     """4, 8, …, the data's side, for square images whose side is a power of two from 8 to 1024."""
-    if len(data_shape) != 3 or data_shape[1] != data_shape[2]:
-        raise GenlabError(
-            f"progressive growing is for square images, got data shape {list(data_shape)}; use an image dataset, "
-            "not toy2d points, and set dataset.image_size"
-        )
-    side = int(data_shape[1])
+    side = square_side(data_shape, "progressive growing")
     if side < 2 * FIRST or side > 1024 or 2 ** round(math.log2(side)) != side:
         raise GenlabError(
             f"dataset.image_size={side}: progressive growing doubles 4 px up to the data's side, which must be "

@@ -25,18 +25,13 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from genlab.errors import GenlabError
-from genlab.nn.padding import crop_image
+from genlab.nn.padding import crop_image, square_side
 from genlab.nn.style import EqualConv2d, EqualLinear, ModulatedConv2d
 
 
 def style_resolution(data_shape: Sequence[int], network: str) -> tuple[int, int, int]:
     """(image channels, image side, the power-of-two side the network is built for)."""
-    if len(data_shape) != 3 or data_shape[1] != data_shape[2]:
-        raise GenlabError(
-            f"{network} is for square images, got data shape {list(data_shape)}; use an image dataset, not toy2d "
-            "points, and set dataset.image_size"
-        )
-    channels, side = int(data_shape[0]), int(data_shape[1])
+    channels, side = int(data_shape[0]), square_side(data_shape, network)
     built = 2 ** math.ceil(math.log2(side))
     if not 16 <= built <= 1024:
         raise GenlabError(f"{network} builds 16- to 1024-px images, got {side} px; set dataset.image_size")
