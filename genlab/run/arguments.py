@@ -12,7 +12,7 @@ from typing import Any
 from genlab.errors import GenlabError
 
 METRICS = ("fid", "kid", "is", "precision", "recall", "ppl", "ppl_w", "separability", "anomaly", "subgroups", "purity")
-PICTURES = ("mixing", "truncation", "interpolate", "sefa", "edit", "traversal", "codes", "context")
+PICTURES = ("mixing", "truncation", "interpolate", "sefa", "edit", "traversal", "codes", "context", "subspace")
 
 
 def nearby_checkpoints(missing: Path) -> str:

@@ -16,6 +16,10 @@
     what=codes        InfoGAN's codes: a PNG per continuous code, a row per value of the first
                       categorical code, a column per value in `distances`, noise fixed; the
                       mean slant and width at each value in JSON (fit_samples each)  HasCodes
+    what=subspace     the decoder's subspace (its Jacobian at the mean code of the training
+                      examples) against PCA's with as many components (fitted on fit_samples
+                      training examples): principal angles in JSON, the paired directions as
+                      images (top row PCA, bottom row the model)     DecodesLatents, Encodes
 
 Files go to `<run>/explore/` (beside the checkpoint when it is not in a run's `checkpoints/`).
 Every picture comes from the sampling network (the EMA) with fixed noise inputs and fixed seeds,
@@ -35,6 +39,13 @@ from genlab.analysis.interpolation import lerp, slerp
 from genlab.analysis.receptive_field import context_picture
 from genlab.analysis.strokes import slant_and_width
 from genlab.analysis.styles import RANGE_NAMES, linear_boundary, mix, sefa, style_range, truncate_styles, walk
+from genlab.analysis.subspace import (
+    decoder_tangents,
+    direction_images,
+    paired_directions,
+    principal_angles_degrees,
+    principal_components,
+)
 from genlab.analysis.traversal import latent_traversal
 from genlab.checkpoint import checkpoint_config, derived_path, read_checkpoint, rebuild_datamodule, rebuild_model
 from genlab.data.base import first_examples
@@ -248,6 +259,34 @@ class Explorer:
             "slant": "-mu11/mu20: columns per row, > 0 leaning right",
             "width": "sqrt(mu02/mu00) in pixels",
         }
+
+    def subspace(self) -> None:
+        """PCA against the autoencoder at equal code size (`genlab.analysis.subspace`): a linear
+        AE's angles are all near 0°, a non-linear AE's tangent space leans away."""
+        require(self.model, DecodesLatents, "the decoder's subspace (what=subspace)")
+        require(self.model, Encodes, "the decoder's subspace at the mean code (what=subspace)")
+        model = self.model
+        train = first_examples(rebuild_datamodule(self.checkpoint, "fit").train_set, self.cfg.fit_samples)
+        mean_code = model.encode_mean(train.to(self.device)).mean(dim=0)
+        with torch.enable_grad():
+            tangents = decoder_tangents(model.decode, mean_code)
+        pca = principal_components(train.numpy(), model.latent_dim)
+        angles = principal_angles_degrees(tangents, pca)
+        pca_dirs, model_dirs = paired_directions(pca, tangents)
+        shape = tuple(model.data_shape)
+        images = torch.cat([direction_images(pca_dirs, shape), direction_images(model_dirs, shape)])
+        self.save("subspace", images, model.latent_dim)
+        self.save_json(
+            "subspace",
+            {
+                "latents": model.latent_dim,
+                "training_examples": len(train),
+                "angles_degrees": [round(float(a), 3) for a in angles],
+                "max_angle_degrees": round(float(angles.max()), 3),
+                "mean_angle_degrees": round(float(angles.mean()), 3),
+                "at": "the Jacobian of decode at the mean code of the training examples",
+            },
+        )
 
     def context(self) -> None:
         """The lecture's picture of an autoregressive model: the pixels its prediction of one
