@@ -9,18 +9,11 @@ from sklearn.metrics import roc_curve
 from torch import Tensor
 from torchvision.utils import make_grid, save_image
 
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    return plt
+from genlab.analysis.plotting import pyplot
 
 
 def roc_figure(scores: dict[str, Tensor], outlier: Tensor, aurocs: dict[str, float], out: Path) -> None:
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     for name, values in scores.items():
         fpr, tpr, _ = roc_curve(outlier.numpy(), values.numpy())
@@ -34,7 +27,7 @@ def roc_figure(scores: dict[str, Tensor], outlier: Tensor, aurocs: dict[str, flo
 
 
 def histogram_figure(scores: dict[str, Tensor], outlier: Tensor, out: Path) -> None:
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(1, len(scores), figsize=(3.2 * len(scores), 2.8), squeeze=False)
     for ax, (name, values) in zip(axes[0], scores.items(), strict=True):
         bins = np.histogram_bin_edges(values.numpy(), bins=30)

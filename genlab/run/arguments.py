@@ -11,7 +11,20 @@ from typing import Any
 
 from genlab.errors import GenlabError
 
-METRICS = ("fid", "kid", "is", "precision", "recall", "ppl", "ppl_w", "separability", "anomaly", "subgroups", "purity")
+METRICS = (
+    "fid",
+    "kid",
+    "is",
+    "precision",
+    "recall",
+    "ppl",
+    "ppl_w",
+    "separability",
+    "anomaly",
+    "subgroups",
+    "purity",
+    "fid_behaviour",
+)
 PICTURES = ("mixing", "truncation", "interpolate", "sefa", "edit", "traversal", "codes", "context", "subspace")
 
 

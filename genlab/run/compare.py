@@ -16,6 +16,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from genlab.analysis.plotting import pyplot
 from genlab.errors import GenlabError
 from genlab.run.user_errors import exit_on_user_error
 
@@ -146,10 +147,7 @@ def render(header: list[str], body: list[list[str]], fmt: str) -> str:
 
 def plot_curves(rows: list[RunRow], tags: list[str], png: Path) -> None:
     """One panel per scalar, one line per run, labelled by the overrides in which the runs differ."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
+    plt = pyplot()
 
     unknown = [tag for tag in tags if not any(tag in r.curves for r in rows)]
     if unknown:

@@ -29,6 +29,7 @@ from genlab.models.capabilities import Encodes, Samples, Translates
 from genlab.run.anomaly import anomaly_report
 from genlab.run.arguments import check_eval
 from genlab.run.choices import choose_sampler, truncation_tag
+from genlab.run.fid_behaviour import fid_behaviour_report
 from genlab.run.purity import purity_report
 from genlab.run.subgroups import subgroup_report
 
@@ -50,7 +51,12 @@ def evaluate(cfg: DictConfig) -> Path:
     model.to(device)
     records, from_cache = [], None
     # reports of their own, each with its JSON and protocol card
-    reports = {"anomaly": anomaly_report, "subgroups": subgroup_report, "purity": purity_report}
+    reports = {
+        "anomaly": anomaly_report,
+        "subgroups": subgroup_report,
+        "purity": purity_report,
+        "fid_behaviour": fid_behaviour_report,
+    }
     written = [reports[name](model, checkpoint, ckpt, cfg, device) for name in names if name in reports]
     for report in written:
         print(report)

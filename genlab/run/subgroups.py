@@ -15,6 +15,7 @@ import torch
 from omegaconf import DictConfig
 from torch.utils.data import DataLoader
 
+from genlab.analysis.plotting import pyplot
 from genlab.checkpoint import derived_path, rebuild_datamodule
 from genlab.data.batches import collate
 from genlab.errors import GenlabError
@@ -96,10 +97,7 @@ def subgroup_report(model, checkpoint: dict, ckpt: Path, cfg: DictConfig, device
 
 def bar_chart(models: dict[str, list[Cell]], out: Path) -> None:
     """One group of bars per (class, subgroup) cell, one bar per model."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
+    plt = pyplot()
 
     names = list(models)
     keys = [(c.label, c.subgroup) for c in models[names[0]]]

@@ -1,0 +1,104 @@
+"""`genlab eval ckpt=RUN/last.ckpt metrics=[fid_behaviour]`: how FID behaves on the checkpoint's
+dataset, in the protocol's feature space (`classifier=` for the domain classifier, else Inception),
+before trusting it to rank models.
+
+The training split is cut in two halves. The first half is the reference; the second half plays
+the generator, so its FID is the floor a perfect generator would score:
+
+- *bias with n*: the FID of the first m images of the second half, for m in `fid_behaviour.sizes`
+  (FID is biased upwards for few samples, roughly as 1/m: compare models only at equal n);
+- *noise* and *blur*: the FID of the whole second half with Gaussian noise of σ in
+  `fid_behaviour.noise`, and blurred with σ pixels in `fid_behaviour.blur` (FID's paper's
+  disturbances: the score must rise with their strength).
+
+The model's weights play no part (any checkpoint of the dataset serves, a classifier's too).
+One JSON with a protocol card, and a figure of the three curves.
+"""
+
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import torch
+from omegaconf import DictConfig
+from torch import Tensor
+
+from genlab.analysis.distortions import add_noise, blur, fid_curves_figure
+from genlab.checkpoint import derived_path, rebuild_datamodule
+from genlab.data.base import first_examples
+from genlab.errors import GenlabError
+from genlab.metrics.evaluation import EvaluationProtocol, protocol_card
+from genlab.metrics.extractors import Extractor
+from genlab.metrics.scores import Scores
+
+
+@torch.no_grad()
+def features(images: Tensor, extractor: Extractor, batch_size: int, device: torch.device) -> Tensor:
+    return torch.cat([extractor.features(batch.to(device)).double().cpu() for batch in images.split(batch_size)])
+
+
+def frechet_distance(reference: Tensor, other: Tensor, num_features: int) -> float:
+    scores = Scores(["fid"], num_features, num_classes=0)
+    scores.update_real(reference)
+    scores.update_fake(other, other)
+    return scores.compute()["fid"][0]
+
+
+def rises(values: list[float]) -> bool:
+    return all(later > earlier for earlier, later in itertools.pairwise(values))
+
+
+def fid_behaviour_report(model, checkpoint: dict, ckpt: Path, cfg: DictConfig, device: torch.device) -> Path:
+    settings = cfg.fid_behaviour
+    sizes = [int(m) for m in settings.sizes]
+    datamodule = rebuild_datamodule(checkpoint)
+    protocol = EvaluationProtocol.from_config(cfg)
+    shape = model.data_shape
+    extractor = protocol.build_extractor(datamodule.name, shape, cfg.trust_config)
+    images = first_examples(datamodule.train_set, len(datamodule.train_set))
+    half = len(images) // 2
+    if not sizes or max(sizes) > half:
+        raise GenlabError(
+            f"fid_behaviour.sizes={sizes}: each size must be at most {half}, half of the {len(images)} training images"
+        )
+    protocol.settle(["fid"], half, min(sizes), extractor)  # refuses sizes below the feature dimension
+    extractor.net.to(device)
+    reference = features(images[:half], extractor, protocol.batch_size, device)
+    others = images[half : 2 * half]
+    noise_generator = torch.Generator().manual_seed(cfg.seed)
+
+    def fid_of(distort: Callable[[Tensor], Tensor], count: int = half) -> float:
+        distorted = features(distort(others[:count]), extractor, protocol.batch_size, device)
+        return frechet_distance(reference, distorted, extractor.num_features)
+
+    curves = {
+        "sizes": [fid_of(lambda x: x, m) for m in sizes],
+        "noise": [fid_of(lambda x, s=float(s): add_noise(x, s, noise_generator)) for s in settings.noise],
+        "blur": [fid_of(lambda x, s=float(s): blur(x, s)) for s in settings.blur],
+    }
+    strengths = {"sizes": sizes, "noise": [float(s) for s in settings.noise], "blur": [float(s) for s in settings.blur]}
+    card = protocol_card(extractor, f"{datamodule.name}/train first half", shape, half, half, None, cfg.seed)
+    card = replace(card, generator="the training split's second half, distorted (sizes: its first m images)")
+    report = {
+        "checkpoint": str(ckpt),
+        **{key: [{"at": x, "fid": fid} for x, fid in zip(strengths[key], curves[key], strict=True)] for key in curves},
+        "noise_rises": rises(curves["noise"]),
+        "blur_rises": rises(curves["blur"]),
+        "smaller_samples_score_higher": rises(curves["sizes"][::-1]),
+        "protocol": asdict(card),
+    }
+    out = derived_path(ckpt, "metrics", f"fid_behaviour_{ckpt.stem}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    panels = [
+        ("images of the second half (m)", strengths["sizes"], curves["sizes"]),
+        ("Gaussian noise σ", strengths["noise"], curves["noise"]),
+        ("Gaussian blur σ (pixels)", strengths["blur"], curves["blur"]),
+    ]
+    title = f"FID: the {datamodule.name} training split's second half against its first, in {extractor.name} features"
+    fid_curves_figure(panels, title, out.with_suffix(".png"))
+    for key in curves:
+        print(f"{key}: " + ", ".join(f"{x:g} → {fid:.4g}" for x, fid in zip(strengths[key], curves[key], strict=True)))
+    return out
