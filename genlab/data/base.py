@@ -6,6 +6,7 @@ single training step instead of as a shape error deep in a network.
 """
 
 import warnings
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 
 import lightning as L
@@ -201,6 +202,15 @@ class GenlabDataModule(L.LightningDataModule):
         if self.binarize == "dynamic":  # the MNIST likelihood papers' protocol: a new binary image every time
             x = torch.bernoulli(x)
         return [x, *rest]
+
+
+class KnownDensity(ABC):
+    """Data whose density is known in closed form (1-D mixtures): what the optimal discriminator's
+    picture needs besides samples."""
+
+    @abstractmethod
+    def density(self, x: Tensor) -> Tensor:
+        """p_data at each point of x (any shape)."""
 
 
 class TensorDataModule(GenlabDataModule):

@@ -268,6 +268,11 @@ class Discriminates(ABC):
     def score(self, x: Tensor) -> Tensor | None:
         """D's adversarial output on data-space inputs; None where D needs more than x (labels, codes)."""
 
+    @abstractmethod
+    def real_probability(self, x: Tensor) -> Tensor | None:
+        """D's output read as its estimate of p_data / (p_data + p_g), where the objective's optimal D
+        is that ratio (Goodfellow et al., Prop. 1; LSGAN with labels 0 and 1); None elsewhere."""
+
 
 class AdaptsDomains(ABC):
     """Learns from labelled source images and unlabelled target images at once (DANN): trains on

@@ -20,6 +20,7 @@ cross-entropy objectives.
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor
 
@@ -79,6 +80,10 @@ def relativistic_average_g(real: Tensor, fake: Tensor) -> Tensor:
     return F.softplus(-(fake - real.mean())).mean() + F.softplus(real - fake.mean()).mean()
 
 
+def _unchanged(score: Tensor) -> Tensor:
+    return score
+
+
 @dataclass(frozen=True)
 class Objective:
     discriminator: Loss
@@ -86,14 +91,17 @@ class Objective:
     needs_real_for_generator: bool = False  # relativistic objectives compare with D(x) in the G step
     # D's output above which it calls an input real (None: no absolute decision, e.g. a critic)
     decision_threshold: float | None = None
+    # D's output → its estimate of p_data / (p_data + p_g), for objectives whose optimal D is that
+    # ratio (None: a critic, hinge, relativistic: their optimum is another function of the densities)
+    probability: Callable[[Tensor], Tensor] | None = None
 
 
 OBJECTIVES = {
-    "minimax": Objective(minimax_d, minimax_g, decision_threshold=0.0),
-    "non_saturating": Objective(minimax_d, non_saturating_g, decision_threshold=0.0),
+    "minimax": Objective(minimax_d, minimax_g, decision_threshold=0.0, probability=torch.sigmoid),
+    "non_saturating": Objective(minimax_d, non_saturating_g, decision_threshold=0.0, probability=torch.sigmoid),
     "wasserstein": Objective(wasserstein_d, critic_g),
     "hinge": Objective(hinge_d, critic_g, decision_threshold=0.0),
-    "least_squares": Objective(least_squares_d, least_squares_g, decision_threshold=0.5),
+    "least_squares": Objective(least_squares_d, least_squares_g, decision_threshold=0.5, probability=_unchanged),
     "relativistic": Objective(relativistic_d, relativistic_g, needs_real_for_generator=True),
     "relativistic_average": Objective(relativistic_average_d, relativistic_average_g, needs_real_for_generator=True),
 }

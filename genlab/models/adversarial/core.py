@@ -270,3 +270,7 @@ class AdversarialModule(TwoPlayerModule, Samples, DecodesLatents, Discriminates)
     @property
     def decision_threshold(self) -> float | None:
         return self.objective.decision_threshold
+
+    def real_probability(self, x: Tensor) -> Tensor | None:
+        score, reading = self.score(x), self.objective.probability
+        return None if score is None or reading is None else reading(score)
