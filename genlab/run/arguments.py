@@ -25,7 +25,19 @@ METRICS = (
     "purity",
     "fid_behaviour",
 )
-PICTURES = ("mixing", "truncation", "interpolate", "sefa", "edit", "traversal", "codes", "context", "subspace")
+PICTURES = (
+    "mixing",
+    "truncation",
+    "interpolate",
+    "sefa",
+    "edit",
+    "traversal",
+    "codes",
+    "context",
+    "subspace",
+    "scatter",
+    "manifold",
+)
 
 
 def nearby_checkpoints(missing: Path) -> str:

@@ -16,6 +16,10 @@
     what=codes        InfoGAN's codes: a PNG per continuous code, a row per value of the first
                       categorical code, a column per value in `distances`, noise fixed; the
                       mean slant and width at each value in JSON (fit_samples each)  HasCodes
+    what=scatter      the codes of fit_samples training examples, coloured by class: a 2-D code
+                      as it is, a larger one on its top two principal components     Encodes
+    what=manifold     a 2-D decoder across its code plane: steps × steps codes at evenly spaced
+                      quantiles (5 %…95 %) of the N(0, 1) prior           DecodesLatents, 2 latents
     what=subspace     the decoder's subspace (its Jacobian at the mean code of the training
                       examples) against PCA's with as many components (fitted on fit_samples
                       training examples): principal angles in JSON, the paired directions as
@@ -35,6 +39,7 @@ from PIL import Image
 from torch import Tensor
 from torchvision.utils import make_grid, save_image
 
+from genlab.analysis.code_maps import plane, prior_grid, scatter_figure
 from genlab.analysis.interpolation import lerp, slerp
 from genlab.analysis.receptive_field import context_picture
 from genlab.analysis.strokes import slant_and_width
@@ -259,6 +264,38 @@ class Explorer:
             "slant": "-mu11/mu20: columns per row, > 0 leaning right",
             "width": "sqrt(mu02/mu00) in pixels",
         }
+
+    def scatter(self) -> None:
+        require(self.model, Encodes, "a scatter of codes (what=scatter)")
+        model = self.model
+        data = rebuild_datamodule(self.checkpoint, "fit").train_set
+        count = min(self.cfg.fit_samples, len(data))
+        examples = [data[i] for i in range(count)]
+        x = torch.stack([e[0] for e in examples])
+        labels = torch.stack([torch.as_tensor(e[1]).flatten()[0] for e in examples]).numpy()
+        codes = model.encode_mean(x.to(self.device)).cpu().double().numpy()
+        points, shares = plane(codes)
+        axes = "code" if shares is None else "principal component"
+        projected = "" if shares is None else f" on its top 2 principal components ({sum(shares):.0%} of the variance)"
+        title = f"{model.model_name}: {model.latent_dim}-d codes of {count} training images{projected}"
+        scatter_figure(points, labels, axes, title, self.path("scatter"))
+        self.save_json(
+            "scatter",
+            {"latents": model.latent_dim, "examples": count, "projection": "none" if shares is None else "PCA",
+             "explained_variance_ratio": shares},
+        )  # fmt: skip
+
+    def manifold(self) -> None:
+        require(self.model, DecodesLatents, "a code-plane grid (what=manifold)")
+        if self.model.latent_dim != 2:
+            raise GenlabError(
+                f"what=manifold draws a 2-D code plane; model '{self.model.model_name}' has {self.model.latent_dim} "
+                "latents: train it with model.latent_dim=2 (or use what=traversal)"
+            )
+        steps = self.cfg.steps
+        if steps < 2:
+            raise GenlabError(f"steps={steps}: what=manifold needs at least 2 codes a side")
+        self.save("manifold", self.model.decode(prior_grid(steps).to(self.device)), steps)
 
     def subspace(self) -> None:
         """PCA against the autoencoder at equal code size (`genlab.analysis.subspace`): a linear
