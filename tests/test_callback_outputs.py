@@ -75,6 +75,23 @@ def test_sample_grid_png_and_tensorboard_image_hold_the_grid(tmp_path: Path, cha
         assert shown.mode == mode and np.array_equal(np.asarray(shown), expected), "TensorBoard shows the same pixels"
 
 
+def test_a_sample_grid_with_gif_animates_every_grid_of_its_folder_in_step_order(tmp_path: Path) -> None:
+    trainer = SimpleNamespace(global_step=0, loggers=[], is_global_zero=True)
+    grids = SampleGrid(str(tmp_path), n=4, gif=True, frame_ms=50)
+    for step, shade in ((30, 0.9), (10, 0.1), (20, 0.5)):  # written out of order: the GIF follows the steps
+        trainer.global_step = step
+        grids.write(trainer, torch.full((4, 1, 8, 8), shade), nrow=2)
+    grids.on_train_end(trainer, None)
+    with Image.open(tmp_path / "images" / "samples.gif") as gif:
+        centres = []
+        for frame in range(gif.n_frames):
+            gif.seek(frame)
+            centres.append(gif.convert("L").getpixel((5, 5)))
+    assert len(centres) == 3 and centres == sorted(centres), centres
+    SampleGrid(str(tmp_path / "off"), n=4).on_train_end(trainer, None)
+    assert not (tmp_path / "off" / "images" / "samples.gif").exists(), "no GIF unless asked"
+
+
 def test_pca_baseline_equals_the_exact_principal_subspace_error() -> None:
     rng = np.random.default_rng(0)
     train = rng.normal(size=(400, 30)) @ rng.normal(size=(30, 30)) * np.linspace(3, 0.1, 30)

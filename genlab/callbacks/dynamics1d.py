@@ -17,10 +17,10 @@ from pathlib import Path
 
 import lightning as L
 import torch
-from PIL import Image
 from scipy.stats import gaussian_kde
 from torch import Tensor
 
+from genlab.analysis.animation import gif_of_pngs
 from genlab.analysis.plotting import pyplot
 from genlab.data.base import KnownDensity
 from genlab.models.base import GenerativeModule
@@ -89,11 +89,4 @@ class Dynamics1D(L.Callback):
     def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if not trainer.is_global_zero or not self.frames:
             return
-        images = [Image.open(p).convert("P", palette=Image.ADAPTIVE) for p in self.frames]
-        images[0].save(
-            self.output_dir / "images" / "dynamics1d.gif",
-            save_all=True,
-            append_images=images[1:],
-            duration=self.frame_ms,
-            loop=0,
-        )
+        gif_of_pngs(self.frames, self.output_dir / "images" / "dynamics1d.gif", self.frame_ms)

@@ -14,8 +14,8 @@ from pathlib import Path
 import lightning as L
 import matplotlib
 import torch
-from PIL import Image
 
+from genlab.analysis.animation import gif_of_pngs
 from genlab.data.base import first_examples
 from genlab.metrics.modes import mode_coverage
 from genlab.models.base import GenerativeModule
@@ -92,11 +92,4 @@ class Dynamics2D(L.Callback):
     def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if not trainer.is_global_zero or not self.frames:
             return
-        images = [Image.open(p).convert("P", palette=Image.ADAPTIVE) for p in self.frames]
-        images[0].save(
-            self.output_dir / "images" / "dynamics.gif",
-            save_all=True,
-            append_images=images[1:],
-            duration=self.frame_ms,
-            loop=0,
-        )
+        gif_of_pngs(self.frames, self.output_dir / "images" / "dynamics.gif", self.frame_ms)

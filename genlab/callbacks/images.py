@@ -17,6 +17,7 @@ from torch import Tensor
 from torchvision.io import encode_png
 from torchvision.utils import make_grid
 
+from genlab.analysis.animation import gif_of_pngs
 from genlab.analysis.grids import inputs_above_outputs
 from genlab.analysis.traversal import latent_traversal
 from genlab.data.base import GenlabDataModule
@@ -25,13 +26,27 @@ from genlab.models.capabilities import DecodesLatents, Encodes, Grows, Reconstru
 
 
 class ImageGridCallback(L.Callback):
+    """A grid every `every_n_epochs` validation epochs to `images/<tag>/step_*.png`; with `gif`, at
+    the end of training every grid of the folder (a resumed run's earlier ones too) as
+    `images/<tag>.gif`, `frame_ms` a frame: the lecture's picture of a model over its training."""
+
     tag = "images"
 
-    def __init__(self, output_dir: str, n: int = 64, every_n_epochs: int = 1, seed: int = 0) -> None:
+    def __init__(
+        self,
+        output_dir: str,
+        n: int = 64,
+        every_n_epochs: int = 1,
+        seed: int = 0,
+        gif: bool = False,
+        frame_ms: int = 300,
+    ) -> None:
         self.output_dir = Path(output_dir)
         self.n = n
         self.every_n_epochs = every_n_epochs
         self.seed = seed
+        self.gif = gif
+        self.frame_ms = frame_ms
         self.first_val_batch: Tensor | None = None
 
     def applies_to(self, pl_module: GenerativeModule) -> bool:
@@ -59,6 +74,11 @@ class ImageGridCallback(L.Callback):
     def write(self, trainer: L.Trainer, images: Tensor, nrow: int) -> Path:
         path = self.output_dir / "images" / self.tag / f"step_{trainer.global_step:07d}.png"
         return write_grid(trainer, images, nrow, path, self.tag)
+
+    def on_train_end(self, trainer: L.Trainer, pl_module: GenerativeModule) -> None:
+        frames = sorted((self.output_dir / "images" / self.tag).glob("step_*.png"))
+        if self.gif and frames and trainer.is_global_zero:
+            gif_of_pngs(frames, self.output_dir / "images" / f"{self.tag}.gif", self.frame_ms)
 
 
 def write_grid(trainer: L.Trainer, images: Tensor, nrow: int, path: Path, tag: str) -> Path:

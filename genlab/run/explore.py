@@ -39,6 +39,7 @@ from PIL import Image
 from torch import Tensor
 from torchvision.utils import make_grid, save_image
 
+from genlab.analysis.animation import save_gif
 from genlab.analysis.code_maps import plane, prior_grid, scatter_figure
 from genlab.analysis.interpolation import lerp, slerp
 from genlab.analysis.receptive_field import context_picture
@@ -158,7 +159,7 @@ class Explorer:
             grid = make_grid(rows[:, step].clamp(0, 1).cpu(), nrow=len(rows), padding=2, pad_value=1.0)
             frames.append(Image.fromarray(grid.mul(255).round().byte().permute(1, 2, 0).numpy()))
         frames += frames[-2:0:-1]
-        frames[0].save(self.path(tag, ".gif"), save_all=True, append_images=frames[1:], duration=120, loop=0)
+        save_gif(frames, self.path(tag, ".gif"), frame_ms=120)
 
     def sefa(self) -> None:
         require(self.model, HasStyleSpace, "SeFa directions (what=sefa; they factorise the style affines)")
