@@ -50,11 +50,11 @@ def test_markdown_and_text_hold_the_same_rows(sweep, tmp_path):
 
 
 def test_plot_draws_the_chosen_curves_of_every_run_into_one_png(sweep, tmp_path):
-    png = tmp_path / "curves.png"
+    png = tmp_path / "figures" / "curves.png"  # a folder that does not exist yet
     result = run_cli("compare", str(sweep), "plot=val/loss,val/mse", f"png={png}", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     with Image.open(png) as image:
-        assert image.size == (1000, 350), "two panels of 5 × 3.5 inches at 100 dpi"
+        assert image.size == (1000, 350 + 75), "two panels of 5 × 3.5 inches at 100 dpi, a legend of two runs below"
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 
 from genlab.demo import runner
 from genlab.demo.recipe import Figure, Recipe, Training, demo_names, load_recipe
-from genlab.demo.runner import number, protocol_of
+from genlab.demo.runner import checkpoints, number, protocol_of
 from genlab.errors import GenlabError
 from tests.conftest import cli_output_in_process
 
@@ -38,6 +38,19 @@ def test_a_recipe_naming_a_run_it_does_not_have_is_refused():
     )
     with pytest.raises(GenlabError, match="demo broken: ganx is not one of its runs"):
         recipe.check()
+    recipe.figures[0].run = "gan"
+    recipe.commands = [["compare", "{gan.dir}", "{vae.dir}"]]
+    with pytest.raises(GenlabError, match=r"demo broken: vae is not one of its runs \(gan\)"):
+        recipe.check()
+
+
+def test_a_command_reads_a_runs_checkpoint_as_run_and_its_folder_as_run_dir(tmp_path):
+    folder = tmp_path / "gan-0123abcd"
+    args = ["ckpt={gan}", "{gan.dir}"]
+    assert [arg.format(**checkpoints({"gan": folder})) for arg in args] == [
+        f"ckpt={folder / 'checkpoints' / 'last.ckpt'}",
+        str(folder),
+    ]
 
 
 @pytest.mark.parametrize(

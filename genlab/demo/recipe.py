@@ -43,14 +43,16 @@ class Recipe(Strict):
     shows: str  # what a student sees in it
     cpu_minutes: float  # the full run on 2 CPU cores, measured
     runs: dict[str, Training]
-    commands: list[list[str]] = Field(default_factory=list)  # `genlab …` args; {run} is its last.ckpt
+    # `genlab …` args; {run} is its last.ckpt, {run.dir} its folder (for `genlab compare`)
+    commands: list[list[str]] = Field(default_factory=list)
     figures: list[Figure]
     numbers: list[Number] = Field(default_factory=list)
 
     def check(self) -> "Recipe":
         """Every figure, number and command names a run of the recipe."""
         args = [arg for command in self.commands for arg in command]
-        placeholders = [field for arg in args for _, field, _, _ in Formatter().parse(arg) if field]
+        fields = [field for arg in args for _, field, _, _ in Formatter().parse(arg) if field]
+        placeholders = [field.removesuffix(".dir") for field in fields]
         named = [f.run for f in self.figures] + [n.run for n in self.numbers] + placeholders
         unknown = sorted({run for run in named if run not in self.runs})
         if unknown:

@@ -72,8 +72,20 @@ class Demo:
         return folder
 
 
-def checkpoints(folders: dict[str, Path]) -> dict[str, str]:
-    return {run: str(folder / "checkpoints" / "last.ckpt") for run, folder in folders.items()}
+class RunPaths(str):
+    """A run's `last.ckpt` as a command's argument (`{run}`), with its folder as `{run.dir}`."""
+
+    dir: str
+
+    @classmethod
+    def of(cls, folder: Path) -> "RunPaths":
+        paths = cls(folder / "checkpoints" / "last.ckpt")
+        paths.dir = str(folder)
+        return paths
+
+
+def checkpoints(folders: dict[str, Path]) -> dict[str, RunPaths]:
+    return {run: RunPaths.of(folder) for run, folder in folders.items()}
 
 
 def newest(folder: Path, pattern: str, demo: str) -> Path:

@@ -145,8 +145,15 @@ def render(header: list[str], body: list[list[str]], fmt: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def curve_label(row: RunRow, varying: list[str]) -> str:
+    """The overrides a run sets among those in which the runs differ (its folder's name where it
+    sets none of them: the baseline of a comparison)."""
+    return " ".join(f"{k}={row.overrides[k]}" for k in varying if row.overrides.get(k)) or row.path.name
+
+
 def plot_curves(rows: list[RunRow], tags: list[str], png: Path) -> None:
-    """One panel per scalar, one line per run, labelled by the overrides in which the runs differ."""
+    """One panel per scalar, one line per run (one colour per run in every panel), and one legend
+    below the panels naming each run by its overrides."""
     plt = pyplot()
 
     unknown = [tag for tag in tags if not any(tag in r.curves for r in rows)]
@@ -154,15 +161,19 @@ def plot_curves(rows: list[RunRow], tags: list[str], png: Path) -> None:
         logged = sorted({t for r in rows for t in r.curves})
         raise GenlabError(f"plot={unknown[0]}: no run logged it; choose from {', '.join(logged) or '(none logged)'}")
     varying = varying_overrides(rows)
-    figure, axes = plt.subplots(1, len(tags), figsize=(5 * len(tags), 3.5), squeeze=False)
+    legend_inches = 0.25 * (len(rows) + 1)
+    figure, axes = plt.subplots(1, len(tags), figsize=(5 * len(tags), 3.5 + legend_inches), squeeze=False)
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    lines = {}
     for axis, tag in zip(axes[0], tags, strict=True):
-        for r in rows:
+        for i, r in enumerate(rows):
             if tag in r.curves:
-                label = " ".join(f"{k}={r.overrides.get(k, '')}" for k in varying) or r.path.name
-                axis.plot(*r.curves[tag], marker=".", label=label)
+                (line,) = axis.plot(*r.curves[tag], marker=".", color=colours[i % len(colours)])
+                lines.setdefault(curve_label(r, varying), line)
         axis.set(title=tag, xlabel="step")
-        axis.legend(fontsize="small")
-    figure.tight_layout()
+    figure.legend(list(lines.values()), list(lines), loc="lower center", fontsize="small", frameon=False)
+    figure.tight_layout(rect=(0, legend_inches / (3.5 + legend_inches), 1, 1))
+    png.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(png, dpi=100)
     plt.close(figure)
 
