@@ -25,8 +25,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import torch
-from sklearn.manifold import TSNE
 
+from genlab.analysis.domain_features import feature_panel
 from genlab.checkpoint import read_checkpoint, rebuild_datamodule, rebuild_model
 
 SHOWN = 300  # examples of each domain in the picture
@@ -64,15 +64,8 @@ def score(ckpt: Path) -> tuple[dict[str, float], dict[str, torch.Tensor]]:
 def picture(features: dict[str, dict], out: Path) -> None:
     figure, axes = plt.subplots(1, len(features), figsize=(5 * len(features), 5))
     for axis, (name, sides) in zip(axes, features.items(), strict=True):
-        psi = torch.cat([sides[s][0][:SHOWN] for s in ("source", "target")])
-        labels = torch.cat([sides[s][1][:SHOWN] for s in ("source", "target")])
-        points = TSNE(init="pca", random_state=0, perplexity=30).fit_transform(psi.numpy())
-        n = len(sides["source"][0][:SHOWN])
-        for start, stop, marker, side in ((0, n, "o", "source"), (n, len(points), "x", "target")):
-            axis.scatter(*points[start:stop].T, c=labels[start:stop], cmap="tab10", marker=marker, s=12, label=side)
-        axis.set_title(name)
-        axis.legend(loc="lower right")
-        axis.set_xticks([]), axis.set_yticks([])
+        source, target = ((sides[s][0][:SHOWN], sides[s][1][:SHOWN]) for s in ("source", "target"))
+        feature_panel(axis, source, target, name)
     figure.tight_layout()
     figure.savefig(out, dpi=110)
 

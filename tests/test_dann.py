@@ -11,8 +11,9 @@ from PIL import Image
 from genlab.data.domain_pair import DomainPair
 from genlab.errors import GenlabError
 from genlab.nn.gradient_reversal import annealed_rate, reversal_strength, reverse_gradient
+from genlab.run.explore import explore
 from genlab.run.train import assemble
-from tests.conftest import QUIET, compose_train, fit, run_cli
+from tests.conftest import QUIET, compose_command, compose_train, fit, run_cli
 
 SMALL = ["model=dann", "model.features.widths=[4,8]", "model.label_hidden=[8]", "model.domain_hidden=[8]"]
 DATA = ["dataset.image_size=16", "dataset.batch_size=128"]  # 1617 pairs: 12 batches an epoch
@@ -159,3 +160,11 @@ def test_both_dann_and_its_baseline_train_under_two_process_ddp(workdir, tmp_pat
         output_root=tmp_path / "outputs",
     )
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_explore_draws_both_domains_features_of_a_dann_checkpoint(tmp_path):
+    fit([*SMALL, *DATA, "trainer.max_steps=2"], tmp_path)
+    ckpt = tmp_path / "checkpoints" / "last.ckpt"
+    picture, numbers = explore(compose_command("explore", [f"ckpt={ckpt}", "what=features", "fit_samples=60"]))
+    assert picture.name == "last_features_seed0.png" and Image.open(picture).size == (550, 550)
+    assert numbers.read_text().count('"examples": 60') == 2

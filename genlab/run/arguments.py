@@ -37,6 +37,7 @@ PICTURES = (
     "subspace",
     "scatter",
     "manifold",
+    "features",
 )
 
 

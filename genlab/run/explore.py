@@ -20,6 +20,8 @@
                       as it is, a larger one on its top two principal components     Encodes
     what=manifold     a 2-D decoder across its code plane: steps × steps codes at evenly spaced
                       quantiles (5 %…95 %) of the N(0, 1) prior           DecodesLatents, 2 latents
+    what=features     a domain-adapting model's features of held-out source and target images
+                      (up to fit_samples each) by t-SNE, coloured by class         AdaptsDomains
     what=subspace     the decoder's subspace (its Jacobian at the mean code of the training
                       examples) against PCA's with as many components (fitted on fit_samples
                       training examples): principal angles in JSON, the paired directions as
@@ -41,6 +43,7 @@ from torchvision.utils import make_grid, save_image
 
 from genlab.analysis.animation import save_gif
 from genlab.analysis.code_maps import plane, prior_grid, scatter_figure
+from genlab.analysis.domain_features import features_figure
 from genlab.analysis.interpolation import lerp, slerp
 from genlab.analysis.receptive_field import context_picture
 from genlab.analysis.strokes import slant_and_width
@@ -58,7 +61,7 @@ from genlab.data.base import first_examples
 from genlab.errors import GenlabError
 from genlab.metrics.extractors import check_input_shape, domain_extractor
 from genlab.models.base import require
-from genlab.models.capabilities import DecodesLatents, Encodes, HasCodes, HasStyleSpace, ShowsContext
+from genlab.models.capabilities import AdaptsDomains, DecodesLatents, Encodes, HasCodes, HasStyleSpace, ShowsContext
 from genlab.run.arguments import check_explore
 from genlab.run.evaluate import pick_device
 
@@ -297,6 +300,21 @@ class Explorer:
         if steps < 2:
             raise GenlabError(f"steps={steps}: what=manifold needs at least 2 codes a side")
         self.save("manifold", self.model.decode(prior_grid(steps).to(self.device)), steps)
+
+    def features(self) -> None:
+        require(self.model, AdaptsDomains, "features of two domains (what=features)")
+        data = rebuild_datamodule(self.checkpoint, "validate")
+        sides = {}
+        for side, dataset in (("source", data.source_val), ("target", data.val_set)):
+            count = min(self.cfg.fit_samples, len(dataset))
+            x = torch.stack([dataset[i][0] for i in range(count)])
+            labels = torch.stack([torch.as_tensor(dataset[i][1]) for i in range(count)])
+            sides[side] = (self.model.features(x.to(self.device)).cpu(), labels)
+        title = f"ψ(x) of held-out {data.source.name} (source) and {data.target.name} (target)"
+        features_figure(sides["source"], sides["target"], title, self.path("features"))
+        self.save_json(
+            "features", {side: {"examples": len(f)} for side, (f, _) in sides.items()} | {"embedding": "t-SNE"}
+        )
 
     def subspace(self) -> None:
         """PCA against the autoencoder at equal code size (`genlab.analysis.subspace`): a linear
