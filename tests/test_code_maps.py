@@ -1,5 +1,5 @@
-"""`genlab explore what=scatter|manifold`: where an encoder puts the examples and what a 2-D decoder
-draws across its code plane."""
+"""`genlab explore what=scatter|manifold|activations`: where an encoder puts the examples, what a 2-D
+decoder draws across its code plane, and how its codes and Jacobian are spread."""
 
 import json
 
@@ -9,6 +9,7 @@ import torch
 from PIL import Image
 from torch.distributions import Normal
 
+from genlab.analysis.activations import jacobian_norms
 from genlab.analysis.code_maps import plane, prior_grid
 from genlab.errors import GenlabError
 from genlab.run.explore import explore
@@ -61,3 +62,17 @@ def test_a_code_plane_of_more_than_two_latents_is_refused_in_one_line(tmp_path):
     fit(["model=vae", "model.latent_dim=3", "dataset.image_size=16", "trainer.max_steps=1"], tmp_path)
     with pytest.raises(GenlabError, match="what=manifold draws a 2-D code plane; model 'vae' has 3 latents"):
         explore_with(tmp_path / "checkpoints" / "last.ckpt", "what=manifold")
+
+
+def test_the_jacobian_norm_of_a_linear_encoder_is_its_weights_frobenius_norm_at_every_input():
+    encoder = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(12, 5))
+    norms = jacobian_norms(encoder, torch.randn(3, 1, 3, 4))
+    assert torch.allclose(norms, encoder[1].weight.norm().expand(3), atol=1e-6)
+
+
+def test_explore_measures_an_autoencoders_activations_and_jacobian_norms(tmp_path):
+    fit(["model=sparse_ae", "model.latent_dim=8", "dataset.image_size=16", "trainer.max_steps=2"], tmp_path)
+    picture, numbers = explore_with(tmp_path / "checkpoints" / "last.ckpt", "what=activations", "fit_samples=50")
+    report = json.loads(numbers.read_text())
+    assert picture.is_file() and report["latents"] == 8 and report["examples"] == 50
+    assert 0 < report["mean_activation"] < 1 and 0 <= report["inactive_share"] <= 1 and report["jacobian_norm_mean"] > 0

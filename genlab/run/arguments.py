@@ -38,6 +38,7 @@ PICTURES = (
     "scatter",
     "manifold",
     "features",
+    "activations",
 )
 
 

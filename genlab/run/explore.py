@@ -20,6 +20,8 @@
                       as it is, a larger one on its top two principal components     Encodes
     what=manifold     a 2-D decoder across its code plane: steps × steps codes at evenly spaced
                       quantiles (5 %…95 %) of the N(0, 1) prior           DecodesLatents, 2 latents
+    what=activations  the code activations of fit_samples training examples and each one's encoder
+                      Jacobian norm ‖∂h/∂x‖_F: histograms and their summaries      Encodes
     what=features     a domain-adapting model's features of held-out source and target images
                       (up to fit_samples each) by t-SNE, coloured by class         AdaptsDomains
     what=subspace     the decoder's subspace (its Jacobian at the mean code of the training
@@ -41,6 +43,7 @@ from PIL import Image
 from torch import Tensor
 from torchvision.utils import make_grid, save_image
 
+from genlab.analysis.activations import activation_figure, jacobian_norms
 from genlab.analysis.animation import save_gif
 from genlab.analysis.code_maps import plane, prior_grid, scatter_figure
 from genlab.analysis.domain_features import features_figure
@@ -300,6 +303,29 @@ class Explorer:
         if steps < 2:
             raise GenlabError(f"steps={steps}: what=manifold needs at least 2 codes a side")
         self.save("manifold", self.model.decode(prior_grid(steps).to(self.device)), steps)
+
+    def activations(self) -> None:
+        """The sparse AE's and the contractive AE's penalties, seen on the encoder they shaped."""
+        require(self.model, Encodes, "code activations (what=activations)")
+        model = self.model
+        x = first_examples(rebuild_datamodule(self.checkpoint, "fit").train_set, self.cfg.fit_samples).to(self.device)
+        codes = model.encode_mean(x).cpu()
+        with torch.enable_grad():
+            norms = jacobian_norms(model.encode_mean, x).cpu()
+        title = f"{model.model_name}: {model.latent_dim} codes of {len(x)} training images"
+        activation_figure(codes, norms, title, self.path("activations"))
+        self.save_json(
+            "activations",
+            {
+                "latents": model.latent_dim,
+                "examples": len(x),
+                "mean_activation": round(float(codes.mean()), 5),
+                "inactive_below": 0.05,
+                "inactive_share": round(float((codes.abs() < 0.05).float().mean()), 5),
+                "jacobian_norm_mean": round(float(norms.mean()), 5),
+                "jacobian_norm_median": round(float(norms.median()), 5),
+            },
+        )
 
     def features(self) -> None:
         require(self.model, AdaptsDomains, "features of two domains (what=features)")
