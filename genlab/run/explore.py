@@ -34,7 +34,6 @@ Every picture comes from the sampling network (the EMA) with fixed noise inputs 
 so the same command draws the same picture.
 """
 
-import json
 from pathlib import Path
 
 import torch
@@ -43,66 +42,31 @@ from PIL import Image
 from torch import Tensor
 from torchvision.utils import make_grid, save_image
 
-from genlab.analysis.activations import activation_figure, jacobian_norms
 from genlab.analysis.animation import save_gif
-from genlab.analysis.code_maps import plane, prior_grid, scatter_figure
-from genlab.analysis.domain_features import features_figure
 from genlab.analysis.interpolation import lerp, slerp
 from genlab.analysis.receptive_field import context_picture
 from genlab.analysis.strokes import slant_and_width
 from genlab.analysis.styles import RANGE_NAMES, linear_boundary, mix, sefa, style_range, truncate_styles, walk
-from genlab.analysis.subspace import (
-    decoder_tangents,
-    direction_images,
-    paired_directions,
-    principal_angles_degrees,
-    principal_components,
-)
 from genlab.analysis.traversal import latent_traversal
-from genlab.checkpoint import checkpoint_config, derived_path, read_checkpoint, rebuild_datamodule, rebuild_model
+from genlab.checkpoint import checkpoint_config, read_checkpoint, rebuild_datamodule
 from genlab.data.base import first_examples
 from genlab.errors import GenlabError
 from genlab.metrics.extractors import check_input_shape, domain_extractor
 from genlab.models.base import require
-from genlab.models.capabilities import AdaptsDomains, DecodesLatents, Encodes, HasCodes, HasStyleSpace, ShowsContext
+from genlab.models.capabilities import DecodesLatents, Encodes, HasCodes, HasStyleSpace, ShowsContext
 from genlab.run.arguments import check_explore
-from genlab.run.evaluate import pick_device
+from genlab.run.code_pictures import CodePictures
 
 
-class Explorer:
-    """One checkpoint's model, its seeds and where its pictures go."""
-
-    def __init__(self, cfg: DictConfig, ckpt: Path, checkpoint: dict) -> None:
-        self.cfg, self.ckpt, self.checkpoint = cfg, ckpt, checkpoint
-        self.device = pick_device(cfg.device)
-        self.model = rebuild_model(checkpoint).to(self.device)
-        self.noise = torch.Generator().manual_seed(cfg.seed)
-        self.written: list[Path] = []
-
-    def latents(self, n: int) -> Tensor:
-        return torch.randn(n, self.model.latent_dim, generator=self.noise)
+class Explorer(CodePictures):
+    """Every picture kind (`what=`) is a method; the autoencoders' and domain adapters' are in
+    `CodePictures`, the model, seeds and files in `ExplorerBase`."""
 
     def styles(self, n: int) -> Tensor:
         """Per-layer styles of `n` fresh seeds, truncated by `truncation`."""
         model = self.model
         ws = model.broadcast(model.map_codes(self.latents(n)))
         return truncate_styles(ws, model.mean_style(), self.cfg.truncation)
-
-    def path(self, tag: str, suffix: str = ".png") -> Path:
-        name = f"{self.ckpt.stem}_{tag}_seed{self.cfg.seed}{suffix}"
-        out = Path(self.cfg.out) / name if self.cfg.out else derived_path(self.ckpt, "explore", name)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        self.written.append(out)
-        return out
-
-    def save(self, tag: str, images: Tensor, nrow: int) -> None:
-        save_image(make_grid(images.clamp(0, 1).cpu(), nrow=nrow, padding=2, pad_value=1.0), self.path(tag))
-
-    def save_json(self, tag: str, content: dict) -> None:
-        self.path(tag, ".json").write_text(json.dumps(content, indent=2))
-
-    def distances(self) -> Tensor:
-        return torch.tensor([float(d) for d in self.cfg.distances])
 
     def layers(self) -> range | None:
         return None if self.cfg.layers is None else style_range(str(self.cfg.layers), self.model.num_ws)
@@ -271,104 +235,6 @@ class Explorer:
             "slant": "-mu11/mu20: columns per row, > 0 leaning right",
             "width": "sqrt(mu02/mu00) in pixels",
         }
-
-    def scatter(self) -> None:
-        require(self.model, Encodes, "a scatter of codes (what=scatter)")
-        model = self.model
-        data = rebuild_datamodule(self.checkpoint, "fit").train_set
-        count = min(self.cfg.fit_samples, len(data))
-        examples = [data[i] for i in range(count)]
-        x = torch.stack([e[0] for e in examples])
-        labels = torch.stack([torch.as_tensor(e[1]).flatten()[0] for e in examples]).numpy()
-        codes = model.encode_mean(x.to(self.device)).cpu().double().numpy()
-        points, shares = plane(codes)
-        axes = "code" if shares is None else "principal component"
-        projected = "" if shares is None else f" on its top 2 principal components ({sum(shares):.0%} of the variance)"
-        title = f"{model.model_name}: {model.latent_dim}-d codes of {count} training images{projected}"
-        scatter_figure(points, labels, axes, title, self.path("scatter"))
-        self.save_json(
-            "scatter",
-            {"latents": model.latent_dim, "examples": count, "projection": "none" if shares is None else "PCA",
-             "explained_variance_ratio": shares},
-        )  # fmt: skip
-
-    def manifold(self) -> None:
-        require(self.model, DecodesLatents, "a code-plane grid (what=manifold)")
-        if self.model.latent_dim != 2:
-            raise GenlabError(
-                f"what=manifold draws a 2-D code plane; model '{self.model.model_name}' has {self.model.latent_dim} "
-                "latents: train it with model.latent_dim=2 (or use what=traversal)"
-            )
-        steps = self.cfg.steps
-        if steps < 2:
-            raise GenlabError(f"steps={steps}: what=manifold needs at least 2 codes a side")
-        self.save("manifold", self.model.decode(prior_grid(steps).to(self.device)), steps)
-
-    def activations(self) -> None:
-        """The sparse AE's and the contractive AE's penalties, seen on the encoder they shaped."""
-        require(self.model, Encodes, "code activations (what=activations)")
-        model = self.model
-        x = first_examples(rebuild_datamodule(self.checkpoint, "fit").train_set, self.cfg.fit_samples).to(self.device)
-        codes = model.encode_mean(x).cpu()
-        with torch.enable_grad():
-            norms = jacobian_norms(model.encode_mean, x).cpu()
-        title = f"{model.model_name}: {model.latent_dim} codes of {len(x)} training images"
-        activation_figure(codes, norms, title, self.path("activations"))
-        self.save_json(
-            "activations",
-            {
-                "latents": model.latent_dim,
-                "examples": len(x),
-                "mean_activation": round(float(codes.mean()), 5),
-                "inactive_below": 0.05,
-                "inactive_share": round(float((codes.abs() < 0.05).float().mean()), 5),
-                "jacobian_norm_mean": round(float(norms.mean()), 5),
-                "jacobian_norm_median": round(float(norms.median()), 5),
-            },
-        )
-
-    def features(self) -> None:
-        require(self.model, AdaptsDomains, "features of two domains (what=features)")
-        data = rebuild_datamodule(self.checkpoint, "validate")
-        sides = {}
-        for side, dataset in (("source", data.source_val), ("target", data.val_set)):
-            count = min(self.cfg.fit_samples, len(dataset))
-            x = torch.stack([dataset[i][0] for i in range(count)])
-            labels = torch.stack([torch.as_tensor(dataset[i][1]) for i in range(count)])
-            sides[side] = (self.model.features(x.to(self.device)).cpu(), labels)
-        title = f"ψ(x) of held-out {data.source.name} (source) and {data.target.name} (target)"
-        features_figure(sides["source"], sides["target"], title, self.path("features"))
-        self.save_json(
-            "features", {side: {"examples": len(f)} for side, (f, _) in sides.items()} | {"embedding": "t-SNE"}
-        )
-
-    def subspace(self) -> None:
-        """PCA against the autoencoder at equal code size (`genlab.analysis.subspace`): a linear
-        AE's angles are all near 0°, a non-linear AE's tangent space leans away."""
-        require(self.model, DecodesLatents, "the decoder's subspace (what=subspace)")
-        require(self.model, Encodes, "the decoder's subspace at the mean code (what=subspace)")
-        model = self.model
-        train = first_examples(rebuild_datamodule(self.checkpoint, "fit").train_set, self.cfg.fit_samples)
-        mean_code = model.encode_mean(train.to(self.device)).mean(dim=0)
-        with torch.enable_grad():
-            tangents = decoder_tangents(model.decode, mean_code)
-        pca = principal_components(train.numpy(), model.latent_dim)
-        angles = principal_angles_degrees(tangents, pca)
-        pca_dirs, model_dirs = paired_directions(pca, tangents)
-        shape = tuple(model.data_shape)
-        images = torch.cat([direction_images(pca_dirs, shape), direction_images(model_dirs, shape)])
-        self.save("subspace", images, model.latent_dim)
-        self.save_json(
-            "subspace",
-            {
-                "latents": model.latent_dim,
-                "training_examples": len(train),
-                "angles_degrees": [round(float(a), 3) for a in angles],
-                "max_angle_degrees": round(float(angles.max()), 3),
-                "mean_angle_degrees": round(float(angles.mean()), 3),
-                "at": "the Jacobian of decode at the mean code of the training examples",
-            },
-        )
 
     def context(self) -> None:
         """The lecture's picture of an autoregressive model: the pixels its prediction of one
