@@ -20,8 +20,8 @@ import torch
 from scipy.stats import gaussian_kde
 from torch import Tensor
 
-from genlab.analysis.animation import gif_of_pngs
 from genlab.analysis.plotting import pyplot
+from genlab.callbacks.frames import FrameSeries
 from genlab.data.base import KnownDensity
 from genlab.models.base import GenerativeModule
 from genlab.models.capabilities import Discriminates, Samples
@@ -33,13 +33,13 @@ def optimal_discriminator(p_data: Tensor, p_g: Tensor) -> Tensor:
     return torch.where(total > 0, p_data / total.clamp_min(1e-30), torch.full_like(total, 0.5))
 
 
-class Dynamics1D(L.Callback):
+class Dynamics1D(FrameSeries):
+    tag = "dynamics1d"
+
     def __init__(self, output_dir: str, n_samples: int = 5000, extent: float = 4.0, frame_ms: int = 300) -> None:
-        self.output_dir = Path(output_dir)
+        super().__init__(output_dir, frame_ms)
         self.n_samples = n_samples
         self.extent = extent
-        self.frame_ms = frame_ms
-        self.frames: list[Path] = []
 
     def on_validation_epoch_end(self, trainer: L.Trainer, pl_module: GenerativeModule) -> None:
         data = trainer.datamodule
@@ -61,7 +61,7 @@ class Dynamics1D(L.Callback):
             weight = p_data + p_g  # the mixture D is trained on: where D* is a ratio of vanishing densities, no weight
             pl_module.log("val/d_star_gap", float(((d - d_star).abs() * weight).sum() / weight.sum()))
         if trainer.is_global_zero:
-            self.frames.append(self.plot(trainer, pl_module, x, p_data, p_g, d, d_star))
+            self.plot(trainer, pl_module, x, p_data, p_g, d, d_star)
 
     def plot(
         self, trainer, pl_module, x: Tensor, p_data: Tensor, p_g: Tensor, d: Tensor | None, d_star: Tensor
@@ -80,13 +80,4 @@ class Dynamics1D(L.Callback):
         ax.set_title(f"{pl_module.model_name}, step {trainer.global_step}", fontsize=10)
         ax.legend(loc="upper right", fontsize=7)
         fig.tight_layout()
-        path = self.output_dir / "images" / "dynamics1d" / f"step_{trainer.global_step:07d}.png"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path)
-        plt.close(fig)
-        return path
-
-    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        if not trainer.is_global_zero or not self.frames:
-            return
-        gif_of_pngs(self.frames, self.output_dir / "images" / "dynamics1d.gif", self.frame_ms)
+        return self.save_frame(fig, trainer.global_step)

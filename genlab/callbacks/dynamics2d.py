@@ -15,7 +15,7 @@ import lightning as L
 import matplotlib
 import torch
 
-from genlab.analysis.animation import gif_of_pngs
+from genlab.callbacks.frames import FrameSeries
 from genlab.data.base import first_examples
 from genlab.metrics.modes import mode_coverage
 from genlab.models.base import GenerativeModule
@@ -25,7 +25,9 @@ matplotlib.use("Agg")
 from matplotlib import pyplot as plt
 
 
-class Dynamics2D(L.Callback):
+class Dynamics2D(FrameSeries):
+    tag = "dynamics"
+
     def __init__(
         self,
         output_dir: str,
@@ -36,14 +38,12 @@ class Dynamics2D(L.Callback):
         min_count: int = 20,
         frame_ms: int = 300,
     ) -> None:
-        self.output_dir = Path(output_dir)
+        super().__init__(output_dir, frame_ms)
         self.every_n_epochs = every_n_epochs
         self.n_samples = n_samples
         self.extent = extent
         self.radius = radius
         self.min_count = min_count
-        self.frame_ms = frame_ms
-        self.frames: list[Path] = []
 
     @staticmethod
     def applies_to(pl_module: GenerativeModule) -> bool:
@@ -62,7 +62,7 @@ class Dynamics2D(L.Callback):
             pl_module.log("val/high_quality", coverage.high_quality)
             pl_module.log("val/mode_kl", coverage.kl)
         if trainer.is_global_zero:
-            self.frames.append(self.plot(trainer, pl_module, fake))
+            self.plot(trainer, pl_module, fake)
 
     def plot(self, trainer: L.Trainer, pl_module: GenerativeModule, fake: torch.Tensor) -> Path:
         axis = torch.linspace(-self.extent, self.extent, 120)
@@ -83,13 +83,4 @@ class Dynamics2D(L.Callback):
         colour = " (colour: D)" if surface is not None else ""
         ax.set_title(f"{pl_module.model_name}, step {trainer.global_step}{colour}")
         ax.legend(loc="upper right", fontsize=8)
-        path = self.output_dir / "images" / "dynamics" / f"step_{trainer.global_step:07d}.png"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path)
-        plt.close(fig)
-        return path
-
-    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        if not trainer.is_global_zero or not self.frames:
-            return
-        gif_of_pngs(self.frames, self.output_dir / "images" / "dynamics.gif", self.frame_ms)
+        return self.save_frame(fig, trainer.global_step)
