@@ -45,6 +45,7 @@ def test_fid_rises_with_noise_and_blur_and_scores_fewer_samples_higher(seed, cla
     ("option", "line"),
     [
         ("fid_behaviour.sizes=[100,900]", r"fid_behaviour.sizes=\[100, 900\]: each size must be at most 808"),
+        ("fid_behaviour.noise=[]", r"fid_behaviour.noise=\[\]: give at least one value"),
         ("fid_behaviour.sizes=[10]", r"FID with 10 samples .* in a 64-d feature space"),
     ],
 )

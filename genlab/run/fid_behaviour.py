@@ -2,8 +2,9 @@
 dataset, in the protocol's feature space (`classifier=` for the domain classifier, else Inception),
 before trusting it to rank models.
 
-The training split is cut in two halves. The first half is the reference; the second half plays
-the generator, so its FID is the floor a perfect generator would score:
+The training split's first `fid_behaviour.images` images are cut in two halves. The first half is
+the reference; the second half plays the generator, so its FID is the floor a perfect generator
+would score:
 
 - *bias with n*: the FID of the first m images of the second half, for m in `fid_behaviour.sizes`
   (FID is biased upwards for few samples, roughly as 1/m: compare models only at equal n);
@@ -57,11 +58,15 @@ def fid_behaviour_report(model, checkpoint: dict, ckpt: Path, cfg: DictConfig, d
     protocol = EvaluationProtocol.from_config(cfg)
     shape = model.data_shape
     extractor = protocol.build_extractor(datamodule.name, shape, cfg.trust_config)
-    images = first_examples(datamodule.train_set, len(datamodule.train_set))
+    for key in ("sizes", "noise", "blur"):
+        if not settings[key]:
+            raise GenlabError(f"fid_behaviour.{key}=[]: give at least one value (eval.yaml lists the defaults)")
+    images = first_examples(datamodule.train_set, int(settings.images))  # a large dataset is not read whole
     half = len(images) // 2
-    if not sizes or max(sizes) > half:
+    if max(sizes) > half:
         raise GenlabError(
-            f"fid_behaviour.sizes={sizes}: each size must be at most {half}, half of the {len(images)} training images"
+            f"fid_behaviour.sizes={sizes}: each size must be at most {half}, half of the {len(images)} training images "
+            "read (fid_behaviour.images)"
         )
     protocol.settle(["fid"], half, min(sizes), extractor)  # refuses sizes below the feature dimension
     extractor.net.to(device)
