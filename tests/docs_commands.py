@@ -58,7 +58,7 @@ SKIPPED = {
     "bash scripts/gpu_wheels.sh": "builds wheels for a GPU machine from PyPI (network)",
     "bash scripts/gpu_check.sh smoke": NEEDS_A_GPU,
     "bash scripts/gpu_check.sh bench": NEEDS_A_GPU,
-    "python scripts/reproduce_dann.py 1000 3": REPRODUCTION,
+    "python scripts/reproduce_dann.py 1000 5": REPRODUCTION,
     "python scripts/reproduce_faceswap.py 600 3": REPRODUCTION,
     "python scripts/reproduce_mode_collapse.py": REPRODUCTION,
     "python scripts/compare_autoregressive.py --minutes 3 --figures docs/figures/pixelrnn": REPRODUCTION,

@@ -247,9 +247,10 @@ def test_gan_with_moving_average_and_lazy_r1_resumes_exactly(tmp_path):
 
 def test_the_end_of_run_summary_names_the_numbers_and_only_folders_that_exist(tmp_path, capsys):
     run = fit(["model=ae", *SMALL, "trainer.max_epochs=1", "callbacks=default"], tmp_path)
-    report(run.trainer, str(tmp_path))
+    report(run.trainer, str(tmp_path), 12.34)
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0] == f"genlab: run finished in {tmp_path}"
+    assert lines[0] == f"genlab: run finished in {tmp_path} (12 s)"
+    assert json.loads((tmp_path / "summary.json").read_text())["seconds"] == 12.3
     final = next(line for line in lines if line.startswith("  final"))
     assert "val/loss" in final and "val/mse" in final
     best = next(line for line in lines if line.startswith("  best"))

@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,17 +66,18 @@ def build_all(group: DictConfig | None) -> list[Any]:
 
 
 @rank_zero_only
-def report(trainer: L.Trainer, output_dir: str) -> None:
+def report(trainer: L.Trainer, output_dir: str, seconds: float) -> None:
     """The end-of-run summary: final validation numbers, each monitored checkpoint's best score,
     and the run's folders that exist (a run with `logger=none` has no tensorboard/). Printed, in
     train.log, and as `summary.json` — the mark of a run that reached its end, with the numbers
-    that `genlab demo` and other tools read instead of parsing logs."""
+    that `genlab demo` and the model zoo read instead of parsing logs, and `seconds`: the
+    wall-clock time of this process's fit (a resumed run's last leg only)."""
     finals = {
         key: float(value)
         for key, value in sorted(trainer.callback_metrics.items())
         if key.startswith(("val/", "metrics/")) and value.numel() == 1
     }
-    lines = [f"genlab: run finished in {output_dir}"]
+    lines = [f"genlab: run finished in {output_dir} ({seconds:.0f} s)"]
     if finals:
         lines.append("  final        " + ", ".join(f"{key} {value:.4g}" for key, value in finals.items()))
     best = {}
@@ -97,7 +99,8 @@ def report(trainer: L.Trainer, output_dir: str) -> None:
     summary = "\n".join(lines)
     print(f"\n{summary}")
     log_to_run(summary)
-    record = {"step": trainer.global_step, "epochs": trainer.current_epoch, "final": finals, "best": best}
+    record = {"step": trainer.global_step, "epochs": trainer.current_epoch, "seconds": round(seconds, 1)}
+    record |= {"final": finals, "best": best}
     write_atomically(run / "summary.json", lambda f: f.write(json.dumps(record, indent=2).encode()))
 
 
@@ -200,9 +203,10 @@ def train(cfg: DictConfig) -> float | None:
         cfg.ckpt_path = cfg.get("ckpt_path") or requeued_checkpoint(cfg.paths.output_dir)
         run = assemble(cfg)
     record_environment(cfg)
+    started = time.perf_counter()
     with leaves_nothing_if_refused_at_start(run.trainer, cfg.paths.output_dir, cfg.paths.output_root):
         # genlab read this checkpoint already (check_resume_checkpoint); Lightning reads it again
         run.trainer.fit(run.model, datamodule=run.datamodule, ckpt_path=cfg.get("ckpt_path"), weights_only=True)
     exit_if_stopped_by_signal(run.trainer, cfg.paths.output_dir)
-    report(run.trainer, cfg.paths.output_dir)
+    report(run.trainer, cfg.paths.output_dir, time.perf_counter() - started)
     return final_value(run.trainer, run.metric)
