@@ -66,9 +66,10 @@ def needs_pairs(model_cfg, dataset_cfg) -> bool:
 
 def pairs_wanted(model_cfg, dataset_cfg) -> bool:
     """pix2pix, SRGAN and the context encoder learn from aligned pairs, which unpaired domains lack
-    (CycleGAN and the face swap learn from two domains)."""
+    (CycleGAN and the face swaps learn from two domains)."""
     unpaired = dataset_cfg["_target_"].rsplit(".", 1)[-1].startswith("Unpaired")
-    return "pair" in model_cfg and not model_cfg["_target_"].endswith((".CycleGAN", ".FaceSwap")) and unpaired
+    two_domains = model_cfg["_target_"].endswith((".CycleGAN", ".FaceSwap", ".FaceSwapGAN"))
+    return "pair" in model_cfg and not two_domains and unpaired
 
 
 def wrong_geometry(model_cfg, dataset_cfg) -> bool:
@@ -110,7 +111,7 @@ FAST_DATASETS = {"digits", "toy2d"}
 # translator meets them, and of the other models one that ignores labels (vae) and one that
 # refuses image labels (cgan) — the rest would repeat their digits runs
 TRANSLATION_DATASETS = {"edges2digits", "inverted_digits", "sr_digits", "masked_digits", "thick_digits"}
-TRANSLATORS = {"pix2pix", "cyclegan", "srgan", "context_encoder", "faceswap"}
+TRANSLATORS = {"pix2pix", "cyclegan", "srgan", "context_encoder", "faceswap", "faceswap_gan"}
 # the debiasing data (faces at 24 px with a subgroup item) meets the models it is for, a VAE and a
 # GAN; the rest would repeat their digits runs
 DEBIASING_DATASETS = {"biased_faces"}

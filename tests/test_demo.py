@@ -5,14 +5,19 @@ import json
 import math
 import re
 import sys
+from pathlib import Path
 
 import pytest
 
 from genlab.demo import runner
 from genlab.demo.recipe import Figure, Recipe, Training, demo_names, load_recipe
-from genlab.demo.runner import checkpoints, number, protocol_of
+from genlab.demo.runner import Demo, checkpoints, number, protocol_of, zoo_table
 from genlab.errors import GenlabError
-from tests.conftest import cli_output_in_process
+from tests.conftest import cli_output_in_process, compose_train
+
+# The model zoo trains every family (7 min under quick=true, for its evaluations): CI composes each
+# of its rows instead (test_every_row_of_the_model_zoo_composes); each family's own tests train it.
+QUICK_IN_CI = [name for name in demo_names() if name != "model_zoo"]
 
 
 def test_demo_list_shows_every_recipe_with_its_lecture_time_and_page(tmp_path):
@@ -84,7 +89,7 @@ def in_this_process(args: list[str]) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", demo_names())
+@pytest.mark.parametrize("name", QUICK_IN_CI)
 def test_every_demo_runs_quick_and_writes_its_page(name, tmp_path, outputs, monkeypatch):
     monkeypatch.setattr(runner, "run_genlab", in_this_process)
     status, stdout, stderr = cli_output_in_process(["demo", name, "quick=true", f"out={tmp_path}"])
@@ -141,3 +146,38 @@ def test_a_number_in_a_list_of_records_is_read_by_index_with_its_records_protoco
     assert protocol_of(tmp_path, "records.1.value", "metrics/eval_last.json") is None
     with pytest.raises(GenlabError, match=r"holds no number at records\.2\.value"):
         number(tmp_path, "records.2.value", "vaegan", "metrics/eval_last.json")
+
+
+def test_every_row_of_the_model_zoo_composes_and_every_model_has_a_row(tmp_path):
+    recipe = load_recipe("model_zoo")
+    models = {compose_train(training.train, tmp_path).model.name for training in recipe.runs.values()}
+    families = {path.stem for path in (Path(__file__).parents[1] / "configs" / "model").glob("*.yaml")}
+    assert families <= models, f"models without a row in the zoo: {sorted(families - models)}"
+
+
+def test_the_zoo_layout_is_a_row_per_run_with_its_command_minutes_and_a_column_per_caption(tmp_path):
+    recipe = Recipe(
+        name="zoo",
+        title="t",
+        lecture="l",
+        shows="s",
+        cpu_minutes=1,
+        layout="zoo",
+        runs={"ae": Training(train=["model=ae"]), "gan": Training(train=["model=gan", "trainer.max_steps=9"])},
+    )
+    folders = {run: tmp_path / run for run in recipe.runs}
+    for folder, seconds in zip(folders.values(), (90, None), strict=True):
+        folder.mkdir()
+        (folder / "summary.json").write_text(json.dumps({"final": {}} | ({"seconds": seconds} if seconds else {})))
+    numbers = [
+        {"of": "ae", "caption": "MSE", "value": 0.01234},
+        {"of": "gan", "caption": "FID", "value": 123.456},
+        {"of": "ae", "caption": "FID", "value": 99.0},
+    ]
+    table = zoo_table(recipe, Demo(recipe, tmp_path, tmp_path, quick=False), folders, numbers)
+    assert table[:4] == [
+        "| model | command | CPU min | MSE | FID |",
+        "|---|---|---|---|---|",
+        "| ae | `genlab train model=ae` | 1.50 | 0.01234 | 99 |",
+        "| gan | `genlab train model=gan trainer.max_steps=9` | – |  | 123.5 |",
+    ]

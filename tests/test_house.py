@@ -73,6 +73,7 @@ def test_sample_returns_exactly_n_images(model, tmp_path):
         ("srgan", {Translates}),
         ("context_encoder", {Translates}),
         ("faceswap", {Translates}),
+        ("faceswap_gan", {Translates}),
         ("dann", {Classifies, AdaptsDomains}),
     ],
 )

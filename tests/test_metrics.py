@@ -408,13 +408,16 @@ def test_offline_lpips_names_the_missing_file(monkeypatch, tmp_path):
 
 
 @pytest.mark.slow
-def test_separability_of_a_vae_latent_space_on_shapes_factors(tmp_path):
+def test_separability_and_mig_of_a_vae_latent_space_on_shapes_factors(tmp_path):
     fit(["model=vae", "dataset=shapes", "dataset.image_size=16", "trainer.max_epochs=2"], tmp_path / "vae")
     ckpt = tmp_path / "vae" / "checkpoints" / "last.ckpt"
     report = json.loads(
-        evaluate(compose_command("eval", [f"ckpt={ckpt}", "metrics=[separability]", "n=1000"])).read_text()
+        evaluate(compose_command("eval", [f"ckpt={ckpt}", "metrics=[separability,mig]", "n=1000"])).read_text()
     )
     records = {r["name"]: r for r in report["records"]}
+    mig = records.pop("mig[vae-latent]")
+    assert 0 <= mig["value"] <= 1 and [f["factor"] for f in mig["settings"]["factors"]] == [0, 1, 2, 3, 4]
+    assert mig["protocol"]["n_real"] == 1000 and mig["protocol"]["generator"] == "none (encoder means)"
     assert set(records) == {f"separability/{f}[vae-latent]" for f in ("shape", "scale", "rotation", "x", "y")}
     for record in records.values():
         assert 0 <= record["value"] <= 1 and 0 < record["settings"]["chance"] < 1

@@ -59,6 +59,7 @@ BIGGAN_TINY = [
     "model.discriminator.width=8",
     "model.balance.n_critic=1",
 ]
+FACESWAP_TINY = ["dataset.batch_size=136", "model.encoder.widths=[8,16]", "model.latent_dim=8"]
 # digits at batch size 256: 6 training batches an epoch
 DATA = ["dataset.batch_size=256", "dataset.image_size=16"]
 FAMILIES = {
@@ -78,9 +79,10 @@ FAMILIES = {
     ),
     "srgan": (["model=srgan", *SRGAN_TINY], 2),  # 10 generator steps of MSE, then both players
     "context_encoder": (["model=context_encoder", *CONTEXT_ENCODER_TINY], 2),
-    # biased_faces at batch size 480: 6 batches; each epoch draws by weights from the model at its start
     # thick_digits at 16 px, batch size 136: 808 training pairs in 6 batches; every step warps anew
-    "faceswap": (["model=faceswap", "dataset.batch_size=136", "model.encoder.widths=[8,16]", "model.latent_dim=8"], 1),
+    "faceswap": (["model=faceswap", *FACESWAP_TINY], 1),
+    "faceswap_gan": (["model=faceswap_gan", *FACESWAP_TINY, "model.discriminator.width=8"], 2),
+    # biased_faces at batch size 480: 6 batches; each epoch draws by weights from the model at its start
     "dbvae": (["model=dbvae", "dataset.batch_size=480", "model.net.widths=[8,16]"], 1),
 }
 

@@ -12,17 +12,14 @@ Acts for models that sample 2-D points; D's surface is drawn for models that dec
 from pathlib import Path
 
 import lightning as L
-import matplotlib
 import torch
 
+from genlab.analysis.plotting import pyplot
 from genlab.callbacks.frames import FrameSeries
 from genlab.data.base import first_examples
 from genlab.metrics.modes import mode_coverage
 from genlab.models.base import GenerativeModule
 from genlab.models.capabilities import Discriminates, Samples
-
-matplotlib.use("Agg")
-from matplotlib import pyplot as plt
 
 
 class Dynamics2D(FrameSeries):
@@ -72,7 +69,7 @@ class Dynamics2D(FrameSeries):
             with torch.no_grad():
                 surface = pl_module.score(grid.to(pl_module.device))
         real = first_examples(trainer.datamodule.val_set, 1000)
-        fig, ax = plt.subplots(figsize=(5, 5), dpi=80)
+        fig, ax = pyplot().subplots(figsize=(5, 5), dpi=80)
         if surface is not None:  # D that needs labels or codes beside x has no single surface
             image = surface.cpu().view(120, 120).T
             ax.imshow(image, origin="lower", extent=(-self.extent, self.extent) * 2, cmap="coolwarm", alpha=0.8)

@@ -5,6 +5,7 @@ group and checked here, so a misspelled field is named before anything trains.""
 
 from importlib.resources import files
 from string import Formatter
+from typing import Literal
 
 from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
@@ -45,8 +46,11 @@ class Recipe(Strict):
     runs: dict[str, Training]
     # `genlab …` args; {run} is its last.ckpt, {run.dir} its folder (for `genlab compare`)
     commands: list[list[str]] = Field(default_factory=list)
-    figures: list[Figure]
+    figures: list[Figure] = Field(default_factory=list)
     numbers: list[Number] = Field(default_factory=list)
+    # gallery: the figures, then a number per line; zoo: a row per run (its command, its training's
+    # CPU minutes from summary.json, its numbers in a column per caption) — the model zoo's table
+    layout: Literal["gallery", "zoo"] = "gallery"
 
     def check(self) -> "Recipe":
         """Every figure, number and command names a run of the recipe."""

@@ -10,7 +10,9 @@ command in a child process — the page lists them as a user would type them, an
 house's checks, logs and one-line errors.
 
 The page (`index.md`) shows the figures (copied into `figures/`), the numbers with the run they
-come from (`numbers.json` adds the protocol card of each score) and the commands.
+come from (`numbers.json` adds the protocol card of each score) and the commands; a recipe with
+`layout: zoo` shows its numbers as a table instead, a row per run with its training command and
+CPU minutes (the model zoo).
 """
 
 import hashlib
@@ -155,6 +157,7 @@ def run_demo(demo: Demo) -> Path:
         shown.append((figure.caption, target.name))
     numbers = [
         {
+            "of": n.run,
             "key": n.key,
             "caption": n.caption,
             "value": number(folders[n.run], n.key, recipe.name, n.report),
@@ -166,20 +169,42 @@ def run_demo(demo: Demo) -> Path:
     record = {"demo": recipe.name, "title": recipe.title, "quick": demo.quick, "numbers": numbers, "commands": demo.ran}
     (demo.out / "numbers.json").write_text(json.dumps(record, indent=2))
     page = demo.out / "index.md"
-    page.write_text(render(recipe, demo.quick, shown, numbers, demo.ran))
+    table = zoo_table(recipe, demo, folders, numbers) if recipe.layout == "zoo" else number_list(numbers)
+    page.write_text(render(recipe, demo.quick, shown, table, demo.ran))
     return page
 
 
-def render(recipe: Recipe, quick: bool, shown: list[tuple[str, str]], numbers: list[dict], ran: list[str]) -> str:
+def number_list(numbers: list[dict]) -> list[str]:
+    if not numbers:
+        return []
+    lines = ["| number | value | what it is |", "|---|---|---|"]
+    lines += [f"| `{n['key']}` | {n['value']:.4g} | {escape_markdown(n['caption'])} |" for n in numbers]
+    return [*lines, "", "Each number's run and protocol card are in `numbers.json`.", ""]
+
+
+def zoo_table(recipe: Recipe, demo: Demo, folders: dict[str, Path], numbers: list[dict]) -> list[str]:
+    """A row per run: its name, its `genlab train` command, the CPU minutes its training took
+    (summary.json's `seconds`) and a column per number caption, empty where the run has none."""
+    columns = list(dict.fromkeys(n["caption"] for n in numbers))
+    lines = ["| model | command | CPU min | " + " | ".join(map(escape_markdown, columns)) + " |"]
+    lines.append("|---" * (3 + len(columns)) + "|")
+    for run, folder in folders.items():
+        seconds = json.loads((folder / SUMMARY).read_text()).get("seconds")
+        minutes = "–" if seconds is None else f"{seconds / 60:.2f}"
+        values = {n["caption"]: f"{n['value']:.4g}" for n in numbers if n["of"] == run}
+        command = escape_markdown(shlex.join(["genlab", "train", *demo.train_args(run)]))
+        cells = [run, f"`{command}`", minutes, *(values.get(c, "") for c in columns)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return [*lines, "", "Each number's run, report and protocol card are in `numbers.json`.", ""]
+
+
+def render(recipe: Recipe, quick: bool, shown: list[tuple[str, str]], table: list[str], ran: list[str]) -> str:
     lines = [f"# {recipe.title}", "", f"*{recipe.lecture}.* {recipe.shows}.", ""]
     if quick:
         lines += ["!!! warning", "    A `quick=true` run, seconds of training for CI: not the lecture's picture.", ""]
     for caption, name in shown:
         alt = caption.replace("[", "").replace("]", "")  # a bracket would end the image's alt text
         lines += [f"![{alt}](figures/{name})", "", f"*{caption}*", ""]
-    if numbers:
-        lines += ["| number | value | what it is |", "|---|---|---|"]
-        lines += [f"| `{n['key']}` | {n['value']:.4g} | {escape_markdown(n['caption'])} |" for n in numbers]
-        lines += ["", "Each number's run and protocol card are in `numbers.json`.", ""]
+    lines += table
     lines += ["The commands it ran:", "", "```bash", *ran, "```", ""]
     return "\n".join(lines)

@@ -10,22 +10,18 @@ Batches are `(b, a)` like CycleGAN's: a face of identity B and an unrelated face
 unpaired datasets: `thick_digits` offline, `unpaired_folder` for two folders of aligned crops).
 Validation logs each decoder's L1 error on unwarped held-out faces of its own identity
 (`val/recon_a`, `val/recon_b`; their sum is `val/loss`); the translation grid shows A, A→B, B,
-B→A. The networks are genlab's convolutional encoder and decoder (`model/net`'s parts, built
-separately so that the encoder exists once), whose outputs have the input's size.
+B→A. The networks (`genlab/nn/face_swap.py`, shared with faceswap-GAN) are genlab's
+convolutional encoder and decoder (`model/net`'s parts, built separately so that the encoder
+exists once), whose outputs have the input's size.
 """
 
-from collections.abc import Callable, Sequence
-
-import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
 from genlab.models.base import GenerativeModule, OptimizerFactory
 from genlab.models.capabilities import Translates
 from genlab.models.image_pair import Contract, Geometry, ImagePair
-
-Warp = Callable[[Tensor], Tensor]
-PartFactory = Callable[[Sequence[int], int], nn.Module]  # (data shape, code size) → encoder or decoder
+from genlab.nn.face_swap import PartFactory, SharedEncoderPair, Warp, faces, warped
 
 
 class FaceSwap(GenerativeModule, Translates):
@@ -51,30 +47,26 @@ class FaceSwap(GenerativeModule, Translates):
         super().__init__(name, b_shape, optimizer)
         self.source_shape = a_shape
         self.latent_dim = latent_dim
-        self.encoder = encoder(b_shape, latent_dim)
-        self.decoders = nn.ModuleDict({"A": decoder(a_shape, latent_dim), "B": decoder(b_shape, latent_dim)})
+        self.networks = SharedEncoderPair(b_shape, a_shape, encoder, decoder, latent_dim)
         self.warp = warp
-
-    def rebuild(self, x: Tensor, identity: str) -> Tensor:
-        """Images in [0, 1] through the shared encoder and `identity`'s decoder."""
-        return torch.sigmoid(self.decoders[identity](self.encoder(x)))
 
     def translate(self, x: Tensor, direction: str = "AtoB") -> Tensor:
         self.check_direction(direction)
-        return self.rebuild(x.to(self.device), direction[-1])
+        return self.networks(x.to(self.device), direction[-1])
 
-    def _losses(self, batch: list[Tensor], warped: bool) -> dict[str, Tensor]:
+    def _losses(self, batch: list[Tensor], warp: bool) -> dict[str, Tensor]:
         """Each identity's L1 rebuild error, from warped inputs in training."""
-        faces = {"A": batch[1], "B": batch[0]}
-        seen = {k: self.warp(x) if warped and self.warp is not None else x for k, x in faces.items()}
-        return {f"recon_{k.lower()}": F.l1_loss(self.rebuild(seen[k], k), x) for k, x in faces.items()}
+        return {
+            f"recon_{k.lower()}": F.l1_loss(self.networks(warped(x, self.warp if warp else None), k), x)
+            for k, x in faces(batch).items()
+        }
 
     def training_step(self, batch: list[Tensor], batch_idx: int) -> Tensor:
-        terms = self._losses(batch, warped=True)
+        terms = self._losses(batch, warp=True)
         loss = terms["recon_a"] + terms["recon_b"]
         self.log_terms("train", {"loss": loss, **terms})
         return loss
 
     def validation_step(self, batch: list[Tensor], batch_idx: int) -> None:
-        terms = self._losses(batch, warped=False)
+        terms = self._losses(batch, warp=False)
         self.log_terms("val", {"loss": terms["recon_a"] + terms["recon_b"], **terms})

@@ -20,6 +20,7 @@ METRICS = (
     "ppl",
     "ppl_w",
     "separability",
+    "mig",
     "anomaly",
     "subgroups",
     "purity",

@@ -20,6 +20,7 @@ from genlab.checkpoint import derived_path, read_checkpoint, rebuild_datamodule,
 from genlab.errors import GenlabError
 from genlab.metrics.evaluation import EvaluationProtocol, progress_bar, protocol_card, score_samples, split_of
 from genlab.metrics.extractors import weights_sha256
+from genlab.metrics.mig import mutual_information_gap
 from genlab.metrics.ppl import path_length
 from genlab.metrics.protocol import ProtocolCard, metric_record
 from genlab.metrics.scores import PATH_LENGTHS, Scores, ScoreSettings
@@ -63,11 +64,13 @@ def evaluate(cfg: DictConfig) -> Path:
     names = [m for m in names if m not in reports]
     if not names:
         return written[-1]
-    sample_names = [m for m in names if m != "separability"]
+    sample_names = [m for m in names if m not in CODE_METRICS]
     if sample_names:
         records, from_cache = sample_records(sample_names, model, datamodule, cfg, device)
     if "separability" in names:
         records += separability_records(model, datamodule, cfg, device)
+    if "mig" in names:
+        records.append(mig_record(model, datamodule, cfg, device))
     out = Path(cfg.out) if cfg.out else derived_path(ckpt, "metrics", f"eval_{ckpt.stem}{sampler_tag}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
@@ -143,34 +146,59 @@ def sample_records(names: list[str], model, datamodule, cfg: DictConfig, device)
     return records, from_cache
 
 
+CODE_METRICS = ("separability", "mig")  # probes of the encoder's codes, not of samples
+
+
 @torch.no_grad()
+def encoded(model, dataset, indices, batch_size: int, device) -> tuple[np.ndarray, np.ndarray]:
+    """The encoder means and labels of `dataset`'s items at `indices`."""
+    loader = DataLoader(Subset(dataset, indices), batch_size=batch_size)
+    pairs = [(model.encode_mean(x.to(device)).cpu(), y) for x, y in loader]
+    return torch.cat([c for c, _ in pairs]).numpy(), torch.cat([y for _, y in pairs]).numpy()
+
+
+def code_card(model, datamodule, codes: np.ndarray, reference: str, n_real: int, seed: int) -> ProtocolCard:
+    return ProtocolCard(
+        extractor=f"{model.model_name}-latent",
+        weights_sha256=weights_sha256(model),
+        feature_dim=int(codes.shape[1]),
+        resize="none",
+        reference=f"{datamodule.name}/{reference}",
+        image_shape=list(model.data_shape),
+        n_real=n_real,
+        n_fake=0,
+        generator="none (encoder means)",
+        seed=seed,
+    )
+
+
 def separability_records(model, datamodule, cfg: DictConfig, device) -> list[dict]:
     """Linear SVMs on the codes of (up to `n`) training images, scored on the validation split."""
     require(model, Encodes, "separability (a latent space to probe)")
 
     def codes(dataset) -> tuple[np.ndarray, np.ndarray]:
-        loader = DataLoader(Subset(dataset, range(min(cfg.n, len(dataset)))), batch_size=cfg.batch_size)
-        pairs = [(model.encode_mean(x.to(device)).cpu(), y) for x, y in loader]
-        return torch.cat([c for c, _ in pairs]).numpy(), torch.cat([y for _, y in pairs]).numpy()
+        return encoded(model, dataset, range(min(cfg.n, len(dataset))), cfg.batch_size, device)
 
     (train_codes, train_labels), (val_codes, val_labels) = codes(datamodule.train_set), codes(datamodule.val_set)
     results = linear_separability(train_codes, train_labels, val_codes, val_labels, datamodule.label_names)
-    card = ProtocolCard(
-        extractor=f"{model.model_name}-latent",
-        weights_sha256=weights_sha256(model),
-        feature_dim=int(train_codes.shape[1]),
-        resize="none",
-        reference=f"{datamodule.name}/train→val",
-        image_shape=list(model.data_shape),
-        n_real=len(train_codes) + len(val_codes),
-        n_fake=0,
-        generator="none (encoder means)",
-        seed=cfg.seed,
-    )
+    card = code_card(model, datamodule, train_codes, "train→val", len(train_codes) + len(val_codes), cfg.seed)
     return [
         metric_record(f"separability/{name}", accuracy, None, card, chance=chance)
         for name, (accuracy, chance) in results.items()
     ]
+
+
+def mig_record(model, datamodule, cfg: DictConfig, device) -> dict:
+    """MIG of the encoder means of `n` training images drawn at random (seeded: a dataset stored in
+    factor order would otherwise hold one value of the first factor), against their labels — the
+    known factors of `dataset=shapes`, or a class."""
+    require(model, Encodes, "mig (a latent space to score)")
+    dataset = datamodule.train_set
+    chosen = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(cfg.seed))[: cfg.n]
+    codes, factors = encoded(model, dataset, chosen.tolist(), cfg.batch_size, device)
+    found = mutual_information_gap(codes, factors)
+    card = code_card(model, datamodule, codes, "train", len(codes), cfg.seed)
+    return metric_record("mig", found["mig"], None, card, factors=found["factors"])
 
 
 def feature_records(

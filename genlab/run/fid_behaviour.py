@@ -72,16 +72,20 @@ def fid_behaviour_report(model, checkpoint: dict, ckpt: Path, cfg: DictConfig, d
     extractor.net.to(device)
     reference = features(images[:half], extractor, protocol.batch_size, device)
     others = images[half : 2 * half]
+    undisturbed = features(others, extractor, protocol.batch_size, device)  # read once: the sizes and strength 0
     noise_generator = torch.Generator().manual_seed(cfg.seed)
 
-    def fid_of(distort: Callable[[Tensor], Tensor], count: int = half) -> float:
-        distorted = features(distort(others[:count]), extractor, protocol.batch_size, device)
-        return frechet_distance(reference, distorted, extractor.num_features)
+    def fid_of(other: Tensor) -> float:
+        return frechet_distance(reference, other, extractor.num_features)
+
+    def disturbed(distort: Callable[[Tensor], Tensor], strength: float) -> Tensor:
+        images = distort(others)  # noise is drawn at σ = 0 too, so each level's draw is fixed by its place
+        return undisturbed if strength == 0 else features(images, extractor, protocol.batch_size, device)
 
     curves = {
-        "sizes": [fid_of(lambda x: x, m) for m in sizes],
-        "noise": [fid_of(lambda x, s=float(s): add_noise(x, s, noise_generator)) for s in settings.noise],
-        "blur": [fid_of(lambda x, s=float(s): blur(x, s)) for s in settings.blur],
+        "sizes": [fid_of(undisturbed[:m]) for m in sizes],
+        "noise": [fid_of(disturbed(lambda x, s=float(s): add_noise(x, s, noise_generator), s)) for s in settings.noise],
+        "blur": [fid_of(disturbed(lambda x, s=float(s): blur(x, s), s)) for s in settings.blur],
     }
     strengths = {"sizes": sizes, "noise": [float(s) for s in settings.noise], "blur": [float(s) for s in settings.blur]}
     card = protocol_card(extractor, f"{datamodule.name}/train first half", shape, half, half, None, cfg.seed)
