@@ -147,8 +147,11 @@ def run_demo(demo: Demo) -> Path:
     folders = {run: demo.ensure_run(run) for run in recipe.runs}
     for command in recipe.commands:
         demo.genlab([arg.format(**checkpoints(folders)) for arg in command])
+    demo.out.mkdir(parents=True, exist_ok=True)
     figures_dir = demo.out / "figures"
-    figures_dir.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(figures_dir, ignore_errors=True)  # a rerun's page holds its own figures, not the last one's
+    if recipe.figures:
+        figures_dir.mkdir()
     shown = []
     for figure in recipe.figures:
         source = newest(folders[figure.run], figure.file, recipe.name)
