@@ -31,16 +31,14 @@ def test_demo_list_shows_every_recipe_with_its_lecture_time_and_page(tmp_path):
     assert len(demo_names()) >= 3
 
 
+def made_up(name: str, runs: dict[str, list[str]], **fields) -> Recipe:
+    """A recipe of `runs` (name → train overrides) with placeholder texts."""
+    training = {run: Training(train=train) for run, train in runs.items()}
+    return Recipe(name=name, title="t", lecture="l", shows="s", cpu_minutes=1, runs=training, **fields)
+
+
 def test_a_recipe_naming_a_run_it_does_not_have_is_refused():
-    recipe = Recipe(
-        name="broken",
-        title="t",
-        lecture="l",
-        shows="s",
-        cpu_minutes=1,
-        runs={"gan": Training(train=["model=gan"])},
-        figures=[Figure(run="ganx", file="images/*.png", caption="c")],
-    )
+    recipe = made_up("broken", {"gan": ["model=gan"]}, figures=[Figure(run="ganx", file="images/*.png", caption="c")])
     with pytest.raises(GenlabError, match="demo broken: ganx is not one of its runs"):
         recipe.check()
     recipe.figures[0].run = "gan"
@@ -156,15 +154,7 @@ def test_every_row_of_the_model_zoo_composes_and_every_model_has_a_row(tmp_path)
 
 
 def test_the_zoo_layout_is_a_row_per_run_with_its_command_minutes_and_a_column_per_caption(tmp_path):
-    recipe = Recipe(
-        name="zoo",
-        title="t",
-        lecture="l",
-        shows="s",
-        cpu_minutes=1,
-        layout="zoo",
-        runs={"ae": Training(train=["model=ae"]), "gan": Training(train=["model=gan", "trainer.max_steps=9"])},
-    )
+    recipe = made_up("zoo", {"ae": ["model=ae"], "gan": ["model=gan", "trainer.max_steps=9"]}, layout="zoo")
     folders = {run: tmp_path / run for run in recipe.runs}
     for folder, seconds in zip(folders.values(), (90, None), strict=True):
         folder.mkdir()
