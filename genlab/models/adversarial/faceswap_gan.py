@@ -53,10 +53,14 @@ class FaceSwapGAN(TwoPlayerModule, Translates):
         self.source_shape = a_shape
         self.latent_dim, self.warp, self.reconstruction_weight = latent_dim, warp, reconstruction_weight
 
+    def rebuild(self, x: Tensor, identity: str) -> Tensor:
+        """Images in [0, 1] through the shared encoder and `identity`'s decoder, in eval mode."""
+        with running_as(self.sampling_generator(), False) as g:
+            return g(x.to(self.device), identity)
+
     def translate(self, x: Tensor, direction: str = "AtoB") -> Tensor:
         self.check_direction(direction)
-        with running_as(self.sampling_generator(), False) as g:
-            return g(x.to(self.device), direction[-1])
+        return self.rebuild(x, direction[-1])
 
     # --- the game: images in [0, 1] for the L1 terms, in model space for the critics
 
@@ -82,7 +86,6 @@ class FaceSwapGAN(TwoPlayerModule, Translates):
     def validation_terms(self, real: Tensor, batch: list[Tensor]) -> dict[str, Tensor]:
         terms = {}
         for identity, x in faces(batch).items():
-            rebuilt = self.translate(x, f"{'B' if identity == 'A' else 'A'}to{identity}")
-            terms[f"recon_{identity.lower()}"] = F.l1_loss(rebuilt, x)
+            terms[f"recon_{identity.lower()}"] = F.l1_loss(self.rebuild(x, identity), x)
             terms[f"d_{identity.lower()}_real"] = self.discriminator[identity](self.to_model_space(x)).mean()
         return {"loss": terms["recon_a"] + terms["recon_b"], **terms}
