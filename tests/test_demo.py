@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from genlab.demo import runner
-from genlab.demo.recipe import Figure, Recipe, Training, demo_names, load_recipe
-from genlab.demo.runner import Demo, checkpoints, number, protocol_of, zoo_table
+from genlab.demo.recipe import Command, Figure, Recipe, Training, demo_names, load_recipe
+from genlab.demo.runner import Demo, checkpoints, number, protocol_of, run_demo, zoo_table
 from genlab.errors import GenlabError
 from tests.conftest import cli_output_in_process, compose_train
 
@@ -42,7 +42,7 @@ def test_a_recipe_naming_a_run_it_does_not_have_is_refused():
     with pytest.raises(GenlabError, match="demo broken: ganx is not one of its runs"):
         recipe.check()
     recipe.figures[0].run = "gan"
-    recipe.commands = [["compare", "{gan.dir}", "{vae.dir}"]]
+    recipe.commands = [Command(args=["compare", "{gan.dir}"], quick=["{vae.dir}"])]
     with pytest.raises(GenlabError, match=r"demo broken: vae is not one of its runs \(gan\)"):
         recipe.check()
 
@@ -54,6 +54,19 @@ def test_a_command_reads_a_runs_checkpoint_as_run_and_its_folder_as_run_dir(tmp_
         f"ckpt={folder / 'checkpoints' / 'last.ckpt'}",
         str(folder),
     ]
+
+
+@pytest.mark.parametrize("quick", [False, True])
+def test_a_commands_quick_args_are_appended_under_quick_only(quick, tmp_path, monkeypatch):
+    commands = [{"args": ["eval", "ckpt={ddpm}", "n=500"], "quick": ["n=8"]}, ["sample", "ckpt={ddpm}"]]
+    demo = Demo(made_up("q", {"ddpm": ["model=ddpm"]}, commands=commands), tmp_path / "page", tmp_path / "runs", quick)
+    demo.run_dir("ddpm").mkdir(parents=True)
+    (demo.run_dir("ddpm") / "summary.json").write_text("{}")  # a finished run: reused, not trained
+    ran = []
+    monkeypatch.setattr(runner, "run_genlab", lambda args: ran.append(args) or 0)
+    run_demo(demo)
+    ckpt = f"ckpt={demo.run_dir('ddpm') / 'checkpoints' / 'last.ckpt'}"
+    assert ran == [["eval", ckpt, "n=500", *(["n=8"] if quick else [])], ["sample", ckpt]]
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from typing import Literal
 
 from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from genlab.errors import GenlabError
 
@@ -21,6 +21,15 @@ class Strict(BaseModel):
 class Training(Strict):
     train: list[str]  # `genlab train` overrides, as on the command line
     quick: list[str] = Field(default_factory=list)  # appended under quick=true: seconds, for CI
+
+
+class Command(Strict):
+    """A genlab command after the runs: `[sample, "ckpt={gan}", n=64]` in YAML, or
+    `{args: [...], quick: [...]}` where seconds of training still leave a long command (DDPM's
+    1000 sampling steps for an FID): quick is appended to its args under quick=true."""
+
+    args: list[str]  # `genlab …` args; {run} is its last.ckpt, {run.dir} its folder (for `genlab compare`)
+    quick: list[str] = Field(default_factory=list)
 
 
 class Figure(Strict):
@@ -44,17 +53,22 @@ class Recipe(Strict):
     shows: str  # what a student sees in it
     cpu_minutes: float  # the full run on 2 CPU cores, measured
     runs: dict[str, Training]
-    # `genlab …` args; {run} is its last.ckpt, {run.dir} its folder (for `genlab compare`)
-    commands: list[list[str]] = Field(default_factory=list)
+    commands: list[Command] = Field(default_factory=list)
     figures: list[Figure] = Field(default_factory=list)
     numbers: list[Number] = Field(default_factory=list)
     # gallery: the figures, then a number per line; zoo: a row per run (its command, its training's
     # CPU minutes from summary.json, its numbers in a column per caption) — the model zoo's table
     layout: Literal["gallery", "zoo"] = "gallery"
 
+    @field_validator("commands", mode="before")
+    @classmethod
+    def listed_args(cls, commands: list) -> list:
+        """A plain list of args is a command with no quick budget of its own."""
+        return [{"args": command} if isinstance(command, list) else command for command in commands or []]
+
     def check(self) -> "Recipe":
         """Every figure, number and command names a run of the recipe."""
-        args = [arg for command in self.commands for arg in command]
+        args = [arg for command in self.commands for arg in [*command.args, *command.quick]]
         fields = [field for arg in args for _, field, _, _ in Formatter().parse(arg) if field]
         placeholders = [field.removesuffix(".dir") for field in fields]
         named = [f.run for f in self.figures] + [n.run for n in self.numbers] + placeholders

@@ -146,7 +146,8 @@ def run_demo(demo: Demo) -> Path:
     recipe = demo.recipe
     folders = {run: demo.ensure_run(run) for run in recipe.runs}
     for command in recipe.commands:
-        demo.genlab([arg.format(**checkpoints(folders)) for arg in command])
+        args = [*command.args, *(command.quick if demo.quick else [])]
+        demo.genlab([arg.format(**checkpoints(folders)) for arg in args])
     demo.out.mkdir(parents=True, exist_ok=True)
     figures_dir = demo.out / "figures"
     shutil.rmtree(figures_dir, ignore_errors=True)  # a rerun's page holds its own figures, not the last one's

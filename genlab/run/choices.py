@@ -30,7 +30,12 @@ def truncation_tag(model: GenerativeModule, psi: float | None) -> str:
     (0, 1] and that the model decodes chosen codes; "" without truncation."""
     if psi is None:
         return ""
-    if not 0 < psi <= 1:
-        raise GenlabError(f"truncation={psi} must be in (0, 1]; 1 means no truncation")
+    check_truncation(psi)
     require(model, DecodesLatents, f"samples drawn with truncation={psi:g}")
     return f"_psi{psi:g}"
+
+
+def check_truncation(psi: float) -> None:
+    """ψ must be in (0, 1]: 1 draws from the prior as it is, 0 would be the mean code alone."""
+    if not 0 < psi <= 1:
+        raise GenlabError(f"truncation={psi} must be in (0, 1]; 1 means no truncation")

@@ -1,6 +1,7 @@
 """`genlab eval ckpt=PATH metrics=[fid,kid,is] n=10000`: a checkpoint's samples scored against
 real data (and, with `separability`, its latent space probed), printed as a table and written as
-JSON with a protocol card per number.
+JSON with a protocol card per number, and the wall seconds the scoring took (sampling, which
+dominates, and feature extraction): samplers that trade steps for speed are compared on both.
 
 The real images are the checkpoint's own dataset (rebuilt from the config stored in it), split
 `split`; their features are cached (`genlab.metrics.feature_cache`). Generated images come from
@@ -8,6 +9,7 @@ the model's `sample()` (the EMA generator where there is one) with a fixed seed.
 """
 
 import json
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -64,6 +66,7 @@ def evaluate(cfg: DictConfig) -> Path:
     names = [m for m in names if m not in reports]
     if not names:
         return written[-1]
+    start = time.perf_counter()
     sample_names = [m for m in names if m not in CODE_METRICS]
     if sample_names:
         records, from_cache = sample_records(sample_names, model, datamodule, cfg, device)
@@ -73,9 +76,9 @@ def evaluate(cfg: DictConfig) -> Path:
         records.append(mig_record(model, datamodule, cfg, device))
     out = Path(cfg.out) if cfg.out else derived_path(ckpt, "metrics", f"eval_{ckpt.stem}{sampler_tag}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
-        json.dumps({"checkpoint": str(ckpt), "real_features_cached": from_cache, "records": records}, indent=2)
-    )
+    seconds = round(time.perf_counter() - start, 3)
+    report = {"checkpoint": str(ckpt), "real_features_cached": from_cache, "seconds": seconds, "records": records}
+    out.write_text(json.dumps(report, indent=2))
     print_table(records)
     print(out)
     return out

@@ -23,7 +23,7 @@ from genlab.errors import GenlabError
 from genlab.models.base import require
 from genlab.models.capabilities import DecodesLatents, Reconstructs, Samples, ShowsDenoising
 from genlab.run.arguments import check_sample
-from genlab.run.choices import choose_sampler
+from genlab.run.choices import check_truncation, choose_sampler
 
 INTERPOLATION_STEPS = 8  # images per row of mode=interpolate when steps= is not given
 
@@ -31,8 +31,7 @@ INTERPOLATION_STEPS = 8  # images per row of mode=interpolate when steps= is not
 def prior_images(model, cfg: DictConfig) -> tuple[str, Tensor, int]:
     """(file-name tag, images, images per row) for a model that samples. A plain grid needs only
     `Samples`; truncation and interpolation choose the codes, so they need `DecodesLatents`."""
-    if not 0 < cfg.truncation <= 1:
-        raise GenlabError(f"truncation={cfg.truncation} must be in (0, 1]; 1 means no truncation")
+    check_truncation(cfg.truncation)
     generator = torch.Generator().manual_seed(cfg.seed)
     grid_nrow = cfg.nrow or model.grid_nrow(cfg.n) or math.ceil(math.sqrt(cfg.n))
     if cfg.mode == "grid" and cfg.truncation == 1:
