@@ -130,8 +130,11 @@ def test_eval_scores_truncated_samples_in_a_report_of_their_own(tmp_path, classi
         evaluate(compose_command("eval", [*args, "truncation=1.5"]))
 
 
-def test_the_projection_conditioning_refuses_a_d_without_classes_in_one_line(tmp_path):
-    cfg = compose_train(["model=dcgan", "dataset.image_size=16", "model/conditioning=label_projected"], tmp_path)
+@pytest.mark.parametrize("views", [[], ["model/view=[minibatch_std]"]], ids=["bare", "through-a-view"])
+def test_the_projection_conditioning_refuses_a_d_without_classes_in_one_line(tmp_path, views):
+    """Also when a view wraps D's factory (in **kwargs, so only the call finds the missing `classes`)."""
+    overrides = ["model=dcgan", "dataset.image_size=16", "model/conditioning=label_projected", *views]
+    cfg = compose_train(overrides, tmp_path)
     with pytest.raises(GenlabError, match=r"^model/conditioning=label_projected needs a projection discriminator"):
         build(cfg.model)
 

@@ -122,7 +122,7 @@ class LabelProjected(LabelInput):
     (`genlab.nn.biggan.projection_discriminator`)."""
 
     def discriminator(self, factory: Callable[..., nn.Module], data_shape: Sequence[int], outputs: int) -> nn.Module:
-        try:
+        try:  # only the call can tell: views (model/view) wrap the factory in **kwargs
             return factory(data_shape, outputs=outputs, classes=self.num_classes)
         except TypeError as error:
             if "classes" not in str(error):
